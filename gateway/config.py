@@ -1,0 +1,123 @@
+"""Settings, read once from GATEWAY_* environment variables and an optional TOML file.
+
+Nothing here runs at import time: `load_settings()` is called by the composition root.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class AuthorityEndpoint:
+    """How the gateway reaches one authority's SFTP mailbox."""
+
+    authority: str
+    host: str = "127.0.0.1"
+    port: int = 2222
+    username: str = "gateway"
+    password: str | None = None
+    private_key_path: str | None = None
+    host_key: str | None = None  # OpenSSH "type base64"; pinned when set
+    accept_unknown_host_key: bool = False
+    outbox_dir: str = "/inbound"
+    inbox_dir: str = "/outbound"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/gateway.db"
+    data_dir: str = "var"
+    pki_dir: str = "var/pki"
+    pki_passphrase: str = ""
+    max_message_bytes: int = 5 * 1024 * 1024
+    lease_seconds: int = 60
+    max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    retry_cap_seconds: float = 300.0
+    receipt_poll_seconds: float = 5.0
+    dispatch_poll_seconds: float = 1.0
+    worker_id: str = ""
+    secret_key: str = ""
+    authorities: Mapping[str, AuthorityEndpoint] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_SCALARS = {f.name: f for f in fields(Settings) if f.name != "authorities"}
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return str(raw).lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {raw!r} is not a valid {type(default).__name__}") from exc
+    return str(raw)
+
+
+def _authority_from(name: str, values: Mapping[str, Any]) -> AuthorityEndpoint:
+    defaults = AuthorityEndpoint(authority=name)
+    kwargs: dict[str, Any] = {"authority": name}
+    for f in fields(AuthorityEndpoint):
+        if f.name == "authority" or f.name not in values:
+            continue
+        default = getattr(defaults, f.name)
+        kwargs[f.name] = _coerce(f"{name}.{f.name}", values[f.name], default if default is not None else "")
+    return AuthorityEndpoint(**kwargs)
+
+
+def load_settings(env: Mapping[str, str] | None = None, toml_path: str | None = None) -> Settings:
+    """Build Settings from a TOML file (GATEWAY_CONFIG or toml_path) overlaid by GATEWAY_* variables.
+
+    Authority endpoints come from `[authorities.GACC]` tables or variables such as
+    `GATEWAY_AUTHORITY_GACC_PORT`.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    authority_values: dict[str, dict[str, Any]] = {}
+    path = toml_path or env.get("GATEWAY_CONFIG")
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"GATEWAY_CONFIG {path}: {exc}") from exc
+        for key, raw in data.items():
+            if key == "authorities":
+                for auth, table in raw.items():
+                    authority_values.setdefault(auth.upper(), {}).update(table)
+            elif key in _SCALARS:
+                values[key] = raw
+            else:
+                raise SettingsError(f"GATEWAY_CONFIG {path}: unknown setting {key!r}")
+    for key, raw in env.items():
+        if not key.startswith("GATEWAY_") or key == "GATEWAY_CONFIG":
+            continue
+        name = key[len("GATEWAY_"):].lower()
+        if name.startswith("authority_"):
+            auth, _, attr = name[len("authority_"):].partition("_")
+            authority_values.setdefault(auth.upper(), {})[attr] = raw
+        elif name in _SCALARS:
+            values[name] = raw
+    defaults = Settings()
+    kwargs = {name: _coerce(f"GATEWAY_{name.upper()}", raw, getattr(defaults, name)) for name, raw in values.items()}
+    kwargs["authorities"] = {a: _authority_from(a, v) for a, v in authority_values.items()}
+    settings = Settings(**kwargs)
+    if settings.max_message_bytes <= 0:
+        raise SettingsError("GATEWAY_MAX_MESSAGE_BYTES must be positive")
+    return settings

@@ -1,0 +1,156 @@
+"""SQLAlchemy 2 models: messages and their history, payloads, receipts, and document projections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # USCC or another sender id
+    name: Mapped[str] = mapped_column(String(200))
+    reg_no: Mapped[str] = mapped_column(String(9))  # CO registration number 产地证备案号
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)  # public lookup part, never a secret
+    key_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the secret part
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "idempotency_key", name="uq_messages_idempotency"),
+        Index("ix_messages_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    family: Mapped[str] = mapped_column(String(40))
+    message_type: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(10))
+    authority: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(20))
+    document_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # NULL for rejected input, so a corrected document with the same number can be accepted later.
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    events: Mapped[list[MessageEvent]] = relationship(
+        back_populates="message", order_by="MessageEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class MessageEvent(Base):
+    __tablename__ = "message_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    message: Mapped[Message] = relationship(back_populates="events")
+
+
+class Payload(Base):
+    """Bytes exactly as received (raw), as sent (signed), and the errors we answered with."""
+
+    __tablename__ = "payloads"
+    __table_args__ = (UniqueConstraint("message_pk", "kind", name="uq_payloads_kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # raw | signed | errors
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Receipt(Base):
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("authority", "receipt_id", name="uq_receipts_authority_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority: Mapped[str] = mapped_column(String(10))
+    receipt_id: Mapped[str] = mapped_column(String(128))
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # local | import_response | business
+    seq_no: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text, default="")
+    reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class QuarantinedFile(Base):
+    """An inbound file we could not verify or correlate: kept as received for re-processing."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("authority", "content_sha256", name="uq_quarantine_content"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    authority: Mapped[str] = mapped_column(String(10))
+    file_name: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Certificate(Base):
+    """The CO document; its status is a projection of the receipts."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("message_pk", name="uq_certificates_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    cert_no: Mapped[str] = mapped_column(String(20), index=True)
+    cert_type: Mapped[str] = mapped_column(String(4))
+    document_no: Mapped[str] = mapped_column(String(64))
+    dest_country: Mapped[str] = mapped_column(String(3), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

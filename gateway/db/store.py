@@ -1,0 +1,233 @@
+"""The SQL implementation of the services' Store/Transaction ports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.db import models as m
+from gateway.services.ports import (
+    DuplicateMessage,
+    EnterpriseInfo,
+    MessageInfo,
+    NewCertificate,
+    NewMessage,
+    ReceiptRecord,
+)
+
+CLAIMABLE = ("QUEUED", "RETRY_WAIT")
+
+
+def _info(row: m.Message) -> MessageInfo:
+    return MessageInfo(pk=row.id, message_id=row.message_id, enterprise_id=row.enterprise_id, family=row.family,
+                       message_type=row.message_type, authority=row.authority, state=row.state,
+                       attempts=row.attempts, raw_sha256=row.raw_sha256, document_no=row.document_no)
+
+
+class SqlTransaction:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
+    # --- lookups -------------------------------------------------------------------------------
+    def enterprise(self, enterprise_id: str) -> EnterpriseInfo | None:
+        row = self.s.get(m.Enterprise, enterprise_id)
+        return EnterpriseInfo(row.id, row.name, row.reg_no) if row else None
+
+    def message_by_key(self, enterprise_id: str, key: str) -> MessageInfo | None:
+        row = self.s.scalar(select(m.Message).where(m.Message.enterprise_id == enterprise_id,
+                                                    m.Message.idempotency_key == key))
+        return _info(row) if row else None
+
+    def message_by_message_id(self, message_id: str) -> MessageInfo | None:
+        stmt = select(m.Message).where(m.Message.message_id == message_id)
+        if self._postgres:
+            stmt = stmt.with_for_update()  # receipts for one message are applied one at a time
+        row = self.s.scalar(stmt)
+        return _info(row) if row else None
+
+    # --- intake -------------------------------------------------------------------------------
+    def create_message(self, new: NewMessage, *, raw: bytes, history: Sequence[tuple[str | None, str, str]],
+                       actor: str, certificate: NewCertificate | None = None,
+                       errors: bytes | None = None) -> MessageInfo:
+        now = datetime.now(UTC)
+        row = m.Message(message_id=new.message_id, enterprise_id=new.enterprise_id, family=new.family,
+                        message_type=new.message_type, direction=new.direction, authority=new.authority,
+                        state=new.state, document_no=new.document_no, idempotency_key=new.idempotency_key,
+                        raw_sha256=new.raw_sha256, attempts=0, next_attempt_at=new.next_attempt_at,
+                        created_at=now, updated_at=now)
+        self.s.add(row)
+        try:
+            self.s.flush()
+        except IntegrityError as exc:
+            raise DuplicateMessage(new.idempotency_key) from exc
+        for from_state, to_state, reason in history:
+            self.s.add(m.MessageEvent(message_pk=row.id, at=now, from_state=from_state, to_state=to_state,
+                                      actor=actor, reason=reason))
+        self.save_payload(row.id, "raw", raw)
+        if errors is not None:
+            self.save_payload(row.id, "errors", errors)
+        if certificate is not None:
+            self.s.add(m.Certificate(message_pk=row.id, enterprise_id=new.enterprise_id, cert_no=certificate.cert_no,
+                                     cert_type=certificate.cert_type, document_no=certificate.document_no,
+                                     dest_country=certificate.dest_country, status=certificate.status,
+                                     status_at=now, created_at=now))
+        return _info(row)
+
+    # --- delivery -----------------------------------------------------------------------------
+    def claim_due(self, *, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[MessageInfo]:
+        due = or_(and_(m.Message.state.in_(CLAIMABLE), m.Message.next_attempt_at <= now),
+                  and_(m.Message.state == "SENDING", m.Message.lease_until < now))  # expired lease: reclaim
+        stmt = select(m.Message).where(due).order_by(m.Message.next_attempt_at, m.Message.id).limit(limit)
+        if self._postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        claimed = []
+        for row in self.s.scalars(stmt):
+            reason = (f"lease of {row.lease_owner} expired; reclaimed" if row.state == "SENDING"
+                      else f"attempt {row.attempts + 1}")
+            self.s.add(m.MessageEvent(message_pk=row.id, at=now, from_state=row.state, to_state="SENDING",
+                                      actor=owner, reason=reason))
+            row.state, row.lease_owner, row.lease_until = "SENDING", owner, lease_until
+            row.attempts += 1
+            row.updated_at = now
+            claimed.append(_info(row))
+        return claimed
+
+    def payload(self, message_pk: int, kind: str) -> bytes | None:
+        return self.s.scalar(select(m.Payload.content).where(m.Payload.message_pk == message_pk,
+                                                             m.Payload.kind == kind))
+
+    def save_payload(self, message_pk: int, kind: str, content: bytes) -> None:
+        self.s.add(m.Payload(message_pk=message_pk, kind=kind, content=content,
+                             sha256=hashlib.sha256(content).hexdigest(), created_at=datetime.now(UTC)))
+        self.s.flush()
+
+    def transition(self, message_pk: int, to_state: str, *, actor: str, reason: str,
+                   expected_owner: str | None = None, next_attempt_at: datetime | None = None,
+                   last_error: str | None = None) -> bool:
+        row = self.s.get(m.Message, message_pk)
+        if row is None:
+            return False
+        if expected_owner is not None and (row.lease_owner != expected_owner or row.state != "SENDING"):
+            return False  # our lease expired and someone else owns the message now
+        now = datetime.now(UTC)
+        self.s.add(m.MessageEvent(message_pk=row.id, at=now, from_state=row.state, to_state=to_state,
+                                  actor=actor, reason=reason))
+        row.state = to_state
+        row.updated_at = now
+        row.next_attempt_at = next_attempt_at
+        if last_error is not None:
+            row.last_error = last_error
+        if to_state != "SENDING":
+            row.lease_owner = row.lease_until = None
+        return True
+
+    # --- receipts and documents ---------------------------------------------------------------
+    def receipt_known(self, authority: str, receipt_id: str) -> bool:
+        return self.s.scalar(select(m.Receipt.id).where(m.Receipt.authority == authority,
+                                                        m.Receipt.receipt_id == receipt_id)) is not None
+
+    def add_receipt(self, message_pk: int, receipt: ReceiptRecord, *, received_at: datetime) -> bool:
+        if self.receipt_known(receipt.authority, receipt.receipt_id):
+            return False
+        self.s.add(m.Receipt(authority=receipt.authority, receipt_id=receipt.receipt_id, message_pk=message_pk,
+                             kind=receipt.kind, seq_no=receipt.seq_no, status_code=receipt.status_code,
+                             status=receipt.status, text=receipt.text,
+                             reasons_json=json.dumps(list(receipt.reasons), ensure_ascii=False),
+                             issued_at=receipt.issued_at or received_at, received_at=received_at,
+                             content_sha256=receipt.content_sha256, raw=receipt.raw))
+        self.s.flush()
+        return True
+
+    def certificate_status(self, message_pk: int) -> str | None:
+        return self.s.scalar(select(m.Certificate.status).where(m.Certificate.message_pk == message_pk))
+
+    def set_certificate_status(self, message_pk: int, status: str, *, at: datetime,
+                               reasons: Sequence[dict[str, str]] = ()) -> None:
+        values: dict[str, object] = {"status": status, "status_at": at}
+        if reasons:
+            values["reasons_json"] = json.dumps(list(reasons), ensure_ascii=False)
+        self.s.execute(update(m.Certificate).where(m.Certificate.message_pk == message_pk).values(**values))
+
+    def quarantine(self, authority: str, file_name: str, content: bytes, reason: str, at: datetime) -> None:
+        sha = hashlib.sha256(content).hexdigest()
+        exists = self.s.scalar(select(m.QuarantinedFile.id).where(m.QuarantinedFile.authority == authority,
+                                                                  m.QuarantinedFile.content_sha256 == sha))
+        if exists is None:
+            self.s.add(m.QuarantinedFile(authority=authority, file_name=file_name, reason=reason, content=content,
+                                         content_sha256=sha, received_at=at))
+
+
+    # --- enterprises and keys -----------------------------------------------------------------
+    def add_enterprise(self, info: EnterpriseInfo) -> bool:
+        if self.s.get(m.Enterprise, info.id) is not None:
+            return False
+        self.s.add(m.Enterprise(id=info.id, name=info.name, reg_no=info.reg_no, created_at=datetime.now(UTC)))
+        self.s.flush()
+        return True
+
+    def add_api_key(self, enterprise_id: str, prefix: str, key_hash: str, label: str) -> None:
+        self.s.add(m.ApiKey(enterprise_id=enterprise_id, prefix=prefix, key_hash=key_hash, label=label,
+                            created_at=datetime.now(UTC)))
+
+    def api_key(self, prefix: str) -> tuple[str, str] | None:
+        row = self.s.scalar(select(m.ApiKey).where(m.ApiKey.prefix == prefix, m.ApiKey.revoked_at.is_(None)))
+        return (row.enterprise_id, row.key_hash) if row else None
+
+    # --- read side ------------------------------------------------------------------------------
+    def message_view(self, enterprise_id: str, message_id: str) -> dict[str, Any] | None:
+        row = self.s.scalar(select(m.Message).where(m.Message.message_id == message_id,
+                                                    m.Message.enterprise_id == enterprise_id))
+        if row is None:
+            return None
+        cert = self.s.scalar(select(m.Certificate).where(m.Certificate.message_pk == row.id))
+        errors = self.payload(row.id, "errors")
+        return {
+            "message_id": row.message_id, "enterprise_id": row.enterprise_id, "family": row.family,
+            "message_type": row.message_type, "authority": row.authority, "state": row.state,
+            "document_no": row.document_no, "attempts": row.attempts, "last_error": row.last_error,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
+            "errors": json.loads(errors) if errors else [],
+            "document": None if cert is None else {
+                "cert_no": cert.cert_no, "cert_type": cert.cert_type, "status": cert.status,
+                "status_at": iso(cert.status_at), "reasons": json.loads(cert.reasons_json)},
+            "events": [{"at": iso(e.at), "from": e.from_state, "to": e.to_state, "actor": e.actor,
+                        "reason": e.reason} for e in row.events],
+        }
+
+    def receipts_view(self, enterprise_id: str, message_id: str) -> list[dict[str, Any]] | None:
+        pk = self.s.scalar(select(m.Message.id).where(m.Message.message_id == message_id,
+                                                      m.Message.enterprise_id == enterprise_id))
+        if pk is None:
+            return None
+        rows = self.s.scalars(select(m.Receipt).where(m.Receipt.message_pk == pk)
+                              .order_by(m.Receipt.seq_no, m.Receipt.issued_at, m.Receipt.id))
+        return [{"receipt_id": r.receipt_id, "authority": r.authority, "kind": r.kind, "seq_no": r.seq_no,
+                 "status_code": r.status_code, "status": r.status, "text": r.text,
+                 "reasons": json.loads(r.reasons_json), "issued_at": iso(r.issued_at),
+                 "received_at": iso(r.received_at)} for r in rows]
+
+
+def iso(value: datetime | None) -> str | None:
+    """Timestamps are stored in UTC; SQLite hands them back naive."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+
+
+class SqlStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with self.sessions() as session, session.begin():
+            yield SqlTransaction(session)

@@ -1,0 +1,136 @@
+"""dispatch_due: claim due messages with a lease, wrap + sign once, upload, record the outcome.
+
+The signed envelope is stored before the first upload and reused on every retry, so a message keeps
+one MessageId and the same bytes for its whole life; transports treat a repeat upload as already sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from adapters.base import OutboundFile, Transport, TransportError
+from gateway.domain.delivery import DeliveryState, DocumentStatus
+from gateway.domain.retry import RetryPolicy
+from gateway.services.ports import Clock, MessageInfo, ReceiptRecord, SignerProvider, Store
+from messages import envelope, safexml
+
+log = logging.getLogger(__name__)
+
+SENT_TO_CUSTOMS_TEXT = "数据已发往海关"
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    owner: str
+    lease_seconds: int = 60
+    batch: int = 20
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def dispatch_due(
+    store: Store,
+    signers: SignerProvider,
+    transports: Mapping[str, Transport],
+    clock: Clock,
+    config: DispatchConfig,
+) -> DispatchReport:
+    report = DispatchReport()
+    now = clock.now()
+    with store.transaction() as tx:
+        claimed = tx.claim_due(now=now, owner=config.owner,
+                               lease_until=now + timedelta(seconds=config.lease_seconds), limit=config.batch)
+    report.claimed = len(claimed)
+    for msg in claimed:
+        _deliver_one(store, signers, transports, clock, config, msg, report)
+    return report
+
+
+def _signed_envelope(store: Store, signers: SignerProvider, clock: Clock, msg: MessageInfo) -> bytes:
+    with store.transaction() as tx:
+        signed = tx.payload(msg.pk, "signed")
+        if signed is not None:
+            return signed
+        raw = tx.payload(msg.pk, "raw")
+    if raw is None:
+        raise RuntimeError(f"message {msg.message_id} has no raw payload")
+    head = envelope.EnvelopeHead(
+        message_id=msg.message_id,
+        message_type=msg.message_type,
+        sender_id=msg.enterprise_id,
+        receiver_id=msg.authority,
+        send_time=clock.now(),
+    )
+    signed_root = signers.signer(msg.enterprise_id).sign(envelope.wrap(head, safexml.parse(raw)))
+    signed = envelope.to_bytes(signed_root)
+    with store.transaction() as tx:
+        # Keep the first signed copy if a racing worker stored one meanwhile.
+        existing = tx.payload(msg.pk, "signed")
+        if existing is not None:
+            return existing
+        tx.save_payload(msg.pk, "signed", signed)
+    return signed
+
+
+def _deliver_one(
+    store: Store,
+    signers: SignerProvider,
+    transports: Mapping[str, Transport],
+    clock: Clock,
+    config: DispatchConfig,
+    msg: MessageInfo,
+    report: DispatchReport,
+) -> None:
+    transport = transports.get(msg.authority)
+    try:
+        if transport is None:
+            raise TransportError(f"no transport configured for authority {msg.authority}", transient=False)
+        signed = _signed_envelope(store, signers, clock, msg)
+        result = transport.send(OutboundFile(name=f"{msg.message_id}.xml", content=signed, message_id=msg.message_id))
+    except TransportError as exc:
+        _record_failure(store, clock, config, msg, str(exc), transient=exc.transient, report=report)
+        return
+    now = clock.now()
+    with store.transaction() as tx:
+        moved = tx.transition(msg.pk, DeliveryState.SENT.value, actor=config.owner, expected_owner=config.owner,
+                              reason=f"uploaded as {result.remote_name}"
+                              + (" (already present)" if result.already_present else ""))
+        if not moved:
+            log.warning("lease on %s lost before SENT was recorded", msg.message_id)
+            return
+        tx.add_receipt(msg.pk, ReceiptRecord(
+            authority="GATEWAY", receipt_id=f"LOCAL-{msg.message_id}-0", kind="local", seq_no=0,
+            status_code="SENT", status=SENT_TO_CUSTOMS_TEXT, text=SENT_TO_CUSTOMS_TEXT, issued_at=now,
+            content_sha256=hashlib.sha256(signed).hexdigest()), received_at=now)
+        if tx.certificate_status(msg.pk) is not None:
+            tx.set_certificate_status(msg.pk, DocumentStatus.SENT_TO_CUSTOMS.value, at=now)
+    report.sent += 1
+
+
+def _record_failure(store: Store, clock: Clock, config: DispatchConfig, msg: MessageInfo, error: str, *,
+                    transient: bool, report: DispatchReport) -> None:
+    now = clock.now()
+    attempts = msg.attempts
+    with store.transaction() as tx:
+        if transient and not config.retry.exhausted(attempts):
+            delay = config.retry.delay(attempts)
+            tx.transition(msg.pk, DeliveryState.RETRY_WAIT.value, actor=config.owner, expected_owner=config.owner,
+                          reason=f"attempt {attempts} failed, retry in {delay:.1f}s: {error}",
+                          next_attempt_at=now + timedelta(seconds=delay), last_error=error)
+            report.retrying += 1
+        else:
+            why = "permanent error" if not transient else f"gave up after {attempts} attempts"
+            tx.transition(msg.pk, DeliveryState.FAILED.value, actor=config.owner, expected_owner=config.owner,
+                          reason=f"{why}: {error}", last_error=error)
+            report.failed += 1

@@ -1,0 +1,181 @@
+"""accept_message: parse safely, validate (XSD + business rules), store, and only then answer.
+
+Everything received is kept, accepted or not, so the ERP and an engineer can see what was sent.
+Intake is idempotent on the ERP's document identity: the same document pushed twice is one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from messages.catalogue import Entry
+from messages.validate import Problem, Validator
+
+from gateway.domain.certificate_rules import check_certificate
+from gateway.domain.delivery import DeliveryState, DocumentStatus
+from gateway.services.ports import (
+    Clock,
+    DuplicateMessage,
+    MessageInfo,
+    NewCertificate,
+    NewMessage,
+    Store,
+)
+from messages import certificate as certificate_codec
+
+CERTIFICATE_FAMILY = "gacc_certificate"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located problem with the input, as answered to the ERP."""
+
+    rule: str
+    path: str
+    message: str
+    line: int | None = None
+    field_cn: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"rule": self.rule, "path": self.path, "line": self.line, "message": self.message}
+        if self.field_cn:
+            out["field_cn"] = self.field_cn
+        return out
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: str  # accepted | duplicate | conflict | rejected | malformed
+    message_id: str | None = None
+    state: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _issue_from_problem(p: Problem) -> Issue:
+    return Issue(rule=p.rule, path=p.path, message=p.message, line=p.line)
+
+
+def _new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accept_message(
+    store: Store,
+    validator: Validator,
+    clock: Clock,
+    *,
+    enterprise_id: str,
+    raw: bytes,
+    idempotency_key: str | None = None,
+    actor: str = "api",
+) -> IntakeResult:
+    raw_sha = hashlib.sha256(raw).hexdigest()
+    result = validator.validate(raw)
+    entry = result.entry
+    if result.root is None or entry is None:
+        # Not even a document we know: keep nothing but answer precisely (there is no family to file it under).
+        return IntakeResult("malformed", issues=[_issue_from_problem(p) for p in result.problems])
+    if entry.direction != "outbound":
+        issue = Issue("CATALOGUE.not_outbound", "/" + entry.root.split("}")[-1],
+                      f"{entry.message_type} is sent by the authority, not by an enterprise")
+        return IntakeResult("malformed", issues=[issue])
+
+    issues = [_issue_from_problem(p) for p in result.problems]
+    cert: NewCertificate | None = None
+    head: dict[str, str] | None = None
+    document_no: str | None = None
+    if not issues and entry.family == CERTIFICATE_FAMILY:
+        doc = certificate_codec.decode(result.root)
+        head = doc.data["head"]
+        document_no = head.get("DocumentNo") or head.get("CertNo")
+        for v in check_certificate(doc.data):
+            issues.append(Issue(v.rule_id, v.path, v.message, doc.lines.get(v.path), v.field_cn))
+        cert = NewCertificate(
+            cert_no=head.get("CertNo", ""),
+            cert_type=head.get("CertType", ""),
+            document_no=document_no or "",
+            dest_country=head.get("DestCountryCode", ""),
+            status=DocumentStatus.DRAFT.value,
+        )
+
+    now = clock.now()
+    with store.transaction() as tx:
+        enterprise = tx.enterprise(enterprise_id)
+        if enterprise is None:
+            raise LookupError(f"unknown enterprise {enterprise_id}")
+        if not issues and head is not None:
+            issues.extend(_tenant_issues(head, enterprise.reg_no, enterprise.id))
+        if issues:
+            rejected = tx.create_message(
+                _new(entry, enterprise_id, DeliveryState.REJECTED, raw_sha, document_no, None, None),
+                raw=raw,
+                history=[(None, DeliveryState.RECEIVED.value, "received"),
+                         (DeliveryState.RECEIVED.value, DeliveryState.REJECTED.value,
+                          f"{len(issues)} problem(s): " + "; ".join(i.rule for i in issues[:5]))],
+                actor=actor,
+                errors=json.dumps([i.as_dict() for i in issues], ensure_ascii=False).encode(),
+            )
+            return IntakeResult("rejected", rejected.message_id, rejected.state, issues)
+
+    key = idempotency_key or f"{entry.message_type}:{document_no}"
+    try:
+        with store.transaction() as tx:
+            existing = tx.message_by_key(enterprise_id, key)
+            if existing is not None:
+                return _repeat(existing, raw_sha)
+            stored = tx.create_message(
+                _new(entry, enterprise_id, DeliveryState.QUEUED, raw_sha, document_no, key, now),
+                raw=raw,
+                history=[(None, DeliveryState.RECEIVED.value, "received"),
+                         (DeliveryState.RECEIVED.value, DeliveryState.VALIDATED.value, "XSD and business rules passed"),
+                         (DeliveryState.VALIDATED.value, DeliveryState.QUEUED.value, "queued for delivery")],
+                actor=actor,
+                certificate=cert,
+            )
+    except DuplicateMessage:
+        # A concurrent request with the same key won the insert: answer as that message.
+        with store.transaction() as tx:
+            existing = tx.message_by_key(enterprise_id, key)
+        if existing is None:
+            raise
+        return _repeat(existing, raw_sha)
+    return IntakeResult("accepted", stored.message_id, stored.state)
+
+
+def _repeat(existing: MessageInfo, raw_sha: str) -> IntakeResult:
+    if existing.raw_sha256 == raw_sha:
+        return IntakeResult("duplicate", existing.message_id, existing.state)
+    issue = Issue("INTAKE.CONFLICT", "/", f"document {existing.document_no} was already accepted as message "
+                  f"{existing.message_id} with different content; send a change as an amendment or resend")
+    return IntakeResult("conflict", existing.message_id, existing.state, [issue])
+
+
+def _tenant_issues(head: dict[str, str], reg_no: str, enterprise_id: str) -> list[Issue]:
+    """An enterprise declares only under its own CO registration number (产地证备案号)."""
+    apl = head.get("AplRegNo", "")
+    if apl and apl != reg_no:
+        return [Issue("INTAKE.APLREGNO_NOT_YOURS", "/Certificate/CertificateHead/AplRegNo",
+                      f"AplRegNo {apl} is not the CO registration number of enterprise {enterprise_id}",
+                      field_cn="申请单位备案号")]
+    return []
+
+
+def _new(entry: Entry, enterprise_id: str, state: DeliveryState, raw_sha: str, document_no: str | None,
+         key: str | None, due: datetime | None) -> NewMessage:
+    return NewMessage(
+        message_id=_new_message_id(),
+        enterprise_id=enterprise_id,
+        family=entry.family,
+        message_type=entry.message_type,
+        direction=entry.direction,
+        authority=entry.authority,
+        state=state.value,
+        document_no=document_no,
+        idempotency_key=key,
+        raw_sha256=raw_sha,
+        next_attempt_at=due,
+    )

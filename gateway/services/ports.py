@@ -1,0 +1,146 @@
+"""What the services need from the outside world, as small protocols and plain records.
+
+Concrete implementations are picked in gateway.bootstrap: SQL store in gateway.db, transports in
+adapters/, signing in signing/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Signer(Protocol):
+    def sign(self, root: Any) -> Any: ...
+
+
+class SignerProvider(Protocol):
+    def signer(self, party_id: str) -> Signer: ...
+
+
+class Verifier(Protocol):
+    def verify(self, data: bytes) -> Any: ...
+
+
+@dataclass(frozen=True)
+class EnterpriseInfo:
+    id: str
+    name: str
+    reg_no: str
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    pk: int
+    message_id: str
+    enterprise_id: str
+    family: str
+    message_type: str
+    authority: str
+    state: str
+    attempts: int
+    raw_sha256: str
+    document_no: str | None = None
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    message_id: str
+    enterprise_id: str
+    family: str
+    message_type: str
+    direction: str
+    authority: str
+    state: str
+    document_no: str | None
+    idempotency_key: str | None
+    raw_sha256: str
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewCertificate:
+    cert_no: str
+    cert_type: str
+    document_no: str
+    dest_country: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ReceiptRecord:
+    authority: str
+    receipt_id: str
+    kind: str  # local | import_response | business
+    seq_no: int
+    status_code: str
+    status: str
+    text: str
+    reasons: Sequence[dict[str, str]] = field(default_factory=tuple)
+    issued_at: datetime | None = None
+    content_sha256: str = ""
+    raw: bytes | None = None
+
+
+class DuplicateMessage(Exception):
+    """Another request stored a message with the same idempotency key first."""
+
+
+class Transaction(Protocol):
+    """One unit of work; committed when the `with` block ends without an exception."""
+
+    def enterprise(self, enterprise_id: str) -> EnterpriseInfo | None: ...
+    def message_by_key(self, enterprise_id: str, key: str) -> MessageInfo | None: ...
+    def message_by_message_id(self, message_id: str) -> MessageInfo | None: ...
+    def create_message(
+        self,
+        new: NewMessage,
+        *,
+        raw: bytes,
+        history: Sequence[tuple[str | None, str, str]],
+        actor: str,
+        certificate: NewCertificate | None = None,
+        errors: bytes | None = None,
+    ) -> MessageInfo: ...
+    def claim_due(self, *, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[MessageInfo]: ...
+    def payload(self, message_pk: int, kind: str) -> bytes | None: ...
+    def save_payload(self, message_pk: int, kind: str, content: bytes) -> None: ...
+    def transition(
+        self,
+        message_pk: int,
+        to_state: str,
+        *,
+        actor: str,
+        reason: str,
+        expected_owner: str | None = None,
+        next_attempt_at: datetime | None = None,
+        last_error: str | None = None,
+    ) -> bool: ...
+    def add_receipt(self, message_pk: int, receipt: ReceiptRecord, *, received_at: datetime) -> bool: ...
+    def receipt_known(self, authority: str, receipt_id: str) -> bool: ...
+    def certificate_status(self, message_pk: int) -> str | None: ...
+    def set_certificate_status(
+        self, message_pk: int, status: str, *, at: datetime, reasons: Sequence[dict[str, str]] = ()
+    ) -> None: ...
+    def quarantine(self, authority: str, file_name: str, content: bytes, reason: str, at: datetime) -> None: ...
+    def add_enterprise(self, info: EnterpriseInfo) -> bool: ...
+    def add_api_key(self, enterprise_id: str, prefix: str, key_hash: str, label: str) -> None: ...
+    def api_key(self, prefix: str) -> tuple[str, str] | None: ...
+    def message_view(self, enterprise_id: str, message_id: str) -> dict[str, Any] | None: ...
+    def receipts_view(self, enterprise_id: str, message_id: str) -> list[dict[str, Any]] | None: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]: ...

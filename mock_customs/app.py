@@ -1,0 +1,334 @@
+"""Mock customs as a program: SFTP mailboxes + HTTP admin + the processing loop, one process.
+
+``python -m mock_customs --help`` (or ``cogw mock-customs --help``) explains the options. In tests,
+:func:`start` runs it in-process on ephemeral ports and returns a handle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from mock_customs.authority import Authority, StageDelays
+from mock_customs.http_admin import AdminApi, AdminHttpServer
+from mock_customs.registry import Registry
+from mock_customs.review import utcnow
+from mock_customs.sftp_server import SftpServer, SftpUser, read_authorized_keys, users_from_specs
+
+log = logging.getLogger("mock_customs")
+
+AUTHORITIES = ("GACC", "CCPIT")
+
+
+@dataclass
+class MockConfig:
+    """Everything the mock needs. Paths are created when missing."""
+
+    state_dir: Path
+    pki_dir: Path
+    pki_passphrase: str
+    users: list[SftpUser] = field(default_factory=list)
+    sftp_host: str = "127.0.0.1"
+    sftp_port: int = 0
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    delays: StageDelays = field(default_factory=StageDelays)
+    poll_interval: float = 1.0
+    authorities: tuple[str, ...] = ("GACC",)
+    duplicate_policy: str = "ignore"  # or "reemit": a duplicate gets the same receipts written again
+
+    def mailbox(self, authority: str) -> Path:
+        return Path(self.state_dir) / "mailboxes" / authority
+
+
+class MockCustoms:
+    """The running mock. ``start()`` → serving; ``stop()`` → everything closed (idempotent)."""
+
+    def __init__(self, config: MockConfig, clock: Callable[[], datetime] = utcnow) -> None:
+        if not config.users:
+            raise ValueError("at least one SFTP user is needed (--user NAME:PASSWORD)")
+        unknown = [a for a in config.authorities if a not in AUTHORITIES]
+        if unknown or not config.authorities:
+            raise ValueError(f"authorities must be among {AUTHORITIES}, got {config.authorities}")
+        self.config = config
+        self.clock = clock
+        self.registry: Registry | None = None
+        self.authorities: dict[str, Authority] = {}
+        self.sftp: SftpServer | None = None
+        self.http: AdminHttpServer | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._loop: threading.Thread | None = None
+
+    # lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> MockCustoms:
+        from signing.keystore import KeyStore
+
+        config = self.config
+        state = Path(config.state_dir)
+        state.mkdir(parents=True, exist_ok=True)
+        try:
+            self.registry = Registry(state)
+            keystore = KeyStore(Path(config.pki_dir), config.pki_passphrase)
+            for name in config.authorities:
+                self.authorities[name] = Authority(
+                    name, config.mailbox(name), self.registry, keystore.signer(name),
+                    authority_certificate=keystore.certificate(name), delays=config.delays, clock=self.clock,
+                    duplicate_policy=config.duplicate_policy,
+                )
+            default_root = config.mailbox(config.authorities[0])
+            self.sftp = SftpServer(
+                root=default_root, state_dir=state, users=config.users, host=config.sftp_host,
+                port=config.sftp_port,
+            ).start()
+            self.http = AdminHttpServer(
+                AdminApi(self.registry, self.authorities, self.clock, after_tick=self.wake),
+                config.http_host, config.http_port,
+            ).start()
+            self._loop = threading.Thread(target=self._run_loop, name="mock-customs-loop", daemon=True)
+            self._loop.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._loop is not None:
+            self._loop.join(timeout=10)
+            self._loop = None
+        if self.http is not None:
+            self.http.stop()
+            self.http = None
+        if self.sftp is not None:
+            self.sftp.stop()
+            self.sftp = None
+        if self.registry is not None:
+            self.registry.close()
+            self.registry = None
+
+    def __enter__(self) -> MockCustoms:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # the processing loop -------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Ask the loop to process now (it also runs every ``poll_interval`` seconds)."""
+        self._wake.set()
+
+    def tick(self) -> dict[str, Any]:
+        return {name: a.tick().as_dict() for name, a in sorted(self.authorities.items())}
+
+    def _run_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("processing loop iteration failed")
+            self._wake.wait(self._wait_seconds())
+            self._wake.clear()
+
+    def _wait_seconds(self) -> float:
+        wait = max(0.05, float(self.config.poll_interval))
+        now = self.clock()
+        for authority in self.authorities.values():
+            due = authority.next_due()
+            if due is not None:
+                wait = min(wait, max(0.05, (due - now).total_seconds()))
+        return wait
+
+    # facts for the caller ------------------------------------------------------------------------
+    @property
+    def sftp_port(self) -> int:
+        assert self.sftp is not None
+        return self.sftp.port
+
+    @property
+    def http_port(self) -> int:
+        assert self.http is not None
+        return self.http.port
+
+    @property
+    def host_public_key(self) -> str:
+        assert self.sftp is not None
+        return self.sftp.host_public_key
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://{self.config.http_host}:{self.http_port}"
+
+    def ready_event(self) -> dict[str, Any]:
+        return {
+            "event": "ready",
+            "sftp_port": self.sftp_port,
+            "http_port": self.http_port,
+            "host_public_key": self.host_public_key,
+            "sftp_host": self.config.sftp_host,
+            "http_host": self.config.http_host,
+            "authorities": list(self.config.authorities),
+            "mailboxes": {"inbound": "/inbound/", "outbound": "/outbound/"},
+            "state_dir": str(self.config.state_dir),
+        }
+
+
+def start(config: MockConfig, clock: Callable[[], datetime] = utcnow) -> MockCustoms:
+    """Start in this process (threads) and return the handle; the caller stops it."""
+    return MockCustoms(config, clock).start()
+
+
+def run(config: MockConfig, *, out: TextIO | None = None, stop_event: threading.Event | None = None) -> int:
+    """Serve until SIGTERM / SIGINT (or ``stop_event``); print the ready line on ``out`` (stdout)."""
+    out = out or sys.stdout
+    stop = stop_event or threading.Event()
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+
+        def _on_signal(signum: int, frame: FrameType | None) -> None:
+            log.info("signal %d: stopping", signum)
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, _on_signal)
+    mock = MockCustoms(config)
+    try:
+        mock.start()
+        out.write(json.dumps(mock.ready_event(), ensure_ascii=False) + "\n")
+        out.flush()
+        while not stop.wait(1.0):
+            pass
+    finally:
+        mock.stop()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    out.write(json.dumps({"event": "stopped"}) + "\n")
+    out.flush()
+    return 0
+
+
+DESCRIPTION = """\
+Mock customs: stands in for the Chinese customs authority GACC (and later CCPIT) and behaves like one.
+
+SFTP mailboxes (each user is jailed to the authority's mailbox tree and sees it as /):
+  /inbound/    upload enterprise envelopes here as <MessageId>.xml; write under a name starting with '.'
+               (e.g. .<name>.tmp) and rename: only complete names (not starting with '.') are picked up
+  /outbound/   signed receipts appear here as <ReceiptId>.xml (ReceiptId = <AUTHORITY>-<MessageId>-<stage>):
+               1 ImportResponse (ResultCode 0 accepted / 1 failed with reasons), 2 BusinessReceipt STORED
+               海关入库成功, 3 BusinessReceipt APPROVED 审核通过 or RETURNED 退证 with reasons
+  /processed/  every file received, kept as it came
+
+HTTP admin (JSON, on --http-host:--http-port):
+  GET  /healthz                      liveness
+  POST /admin/enterprises            register {"id", "reg_no", "certificate_pem"[, "authority"]}
+  GET  /admin/enterprises            registered enterprises
+  GET  /admin/messages[?authority=]  every MessageId observed: receive count, decision, reasons, receipts
+  GET  /admin/messages/<MessageId>   one of them (404 if never received)
+  GET  /admin/certificates           certificate numbers held (pending / approved / returned)
+  POST /admin/tick                   process inbound and emit due receipts now (deterministic tests)
+
+When ready it prints one JSON line on stdout:
+  {"event": "ready", "sftp_port": N, "http_port": N, "host_public_key": "ssh-ed25519 AAAA…", …}
+SIGTERM / SIGINT stop it gracefully. State (SQLite registry, host key, mailboxes) lives in --state-dir.
+"""
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mock_customs", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--state-dir", required=True, type=Path,
+                        help="registry, host key and mailboxes live here (created if missing)")
+    parser.add_argument("--pki-dir", required=True, type=Path,
+                        help="test PKI made by signing.pki.init_pki (authorities/<ID>.crt|.key, ca.crt)")
+    parser.add_argument("--pki-passphrase", default=None,
+                        help="passphrase of the PKI keys (default: environment MOCK_PKI_PASSPHRASE)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind SFTP and HTTP (default 127.0.0.1)")
+    parser.add_argument("--sftp-port", type=int, default=0, help="SFTP port (0 = ephemeral, see the ready line)")
+    parser.add_argument("--http-port", type=int, default=0, help="admin HTTP port (0 = ephemeral)")
+    parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
+                        help="SFTP login with a password (repeatable)")
+    parser.add_argument("--authorized-key", action="append", default=[], metavar="NAME:PATH",
+                        help="SFTP login NAME may use the public key(s) in PATH (OpenSSH format; repeatable)")
+    parser.add_argument("--authority", action="append", default=[], choices=AUTHORITIES,
+                        help="authorities to run (default GACC); mailboxes under STATE/mailboxes/<ID>/")
+    parser.add_argument("--delay-stored", type=_non_negative, default=0.0, metavar="SECONDS",
+                        help="ImportResponse → STORED receipt (default 0)")
+    parser.add_argument("--delay-decision", type=_non_negative, default=0.0, metavar="SECONDS",
+                        help="STORED → APPROVED/RETURNED receipt (default 0)")
+    parser.add_argument("--poll-interval", type=_non_negative, default=1.0, metavar="SECONDS",
+                        help="how often the inbound mailbox is scanned (default 1)")
+    parser.add_argument("--duplicate-policy", choices=("ignore", "reemit"), default="ignore",
+                        help="a MessageId received again is counted, never re-reviewed; 'reemit' also writes"
+                             " its receipts again (default ignore)")
+    parser.add_argument("--log-level", default="INFO", help="logging level on stderr (default INFO)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> MockConfig:
+    passphrase = args.pki_passphrase or os.environ.get("MOCK_PKI_PASSPHRASE")
+    if not passphrase:
+        raise ValueError("the PKI passphrase is needed: --pki-passphrase or MOCK_PKI_PASSPHRASE")
+    users = {u.name: u for u in users_from_specs(args.user)}
+    for spec in args.authorized_key:
+        name, sep, path = spec.partition(":")
+        if not sep or not name or not path:
+            raise ValueError(f"--authorized-key expects NAME:PATH, got {spec!r}")
+        keys = read_authorized_keys(Path(path))
+        current = users.get(name, SftpUser(name=name))
+        users[name] = SftpUser(name=name, password=current.password,
+                               authorized_keys=current.authorized_keys + keys)
+    return MockConfig(
+        state_dir=args.state_dir,
+        pki_dir=args.pki_dir,
+        pki_passphrase=passphrase,
+        users=list(users.values()),
+        sftp_host=args.host,
+        sftp_port=args.sftp_port,
+        http_host=args.host,
+        http_port=args.http_port,
+        delays=StageDelays(stored=args.delay_stored, decision=args.delay_decision),
+        poll_interval=args.poll_interval,
+        authorities=tuple(dict.fromkeys(args.authority)) or ("GACC",),
+        duplicate_policy=args.duplicate_policy,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO), stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("paramiko").setLevel(logging.WARNING)
+    from signing.errors import SigningError
+
+    try:
+        config = config_from_args(args)
+        return run(config)
+    except ValueError as exc:
+        parser.error(str(exc))
+    except (SigningError, OSError) as exc:
+        print(f"mock_customs: error: {exc}", file=sys.stderr)
+        return 1
+    return 2

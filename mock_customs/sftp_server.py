@@ -1,0 +1,519 @@
+"""A small SFTP server (paramiko) serving a jailed directory tree.
+
+The mock authority exposes its mailboxes over SFTP the way the real one does. Every user is jailed to a
+root directory: the client sees that directory as ``/`` and any path that would leave it (``..`` above
+the root, a symlink pointing outside) is refused with *permission denied*.
+
+Supported operations: stat/lstat/fstat, listdir, open (read, write, append, create, exclusive),
+remove, rename (fails when the target exists, as SFTP v3 says), ``posix-rename@openssh.com``
+(atomic replace, advertised in the version reply), mkdir, rmdir, realpath. Symlinks cannot be created.
+
+The host key is generated once (ed25519, OpenSSH private format, mode 0600) and kept in the state
+directory so a client can pin it; :attr:`SftpServer.host_public_key` gives it as ``"ssh-ed25519 AAAA…"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import hmac
+import logging
+import os
+import socket
+import stat as stat_module
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paramiko
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from paramiko.common import AUTH_FAILED, AUTH_SUCCESSFUL, OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED, OPEN_SUCCEEDED
+from paramiko.sftp import SFTP_FAILURE, SFTP_NO_SUCH_FILE, SFTP_OK, SFTP_OP_UNSUPPORTED, SFTP_PERMISSION_DENIED
+
+log = logging.getLogger(__name__)
+
+HOST_KEY_FILE = "ssh_host_ed25519_key"
+SFTP_VERSION = 3
+
+
+@dataclass(frozen=True)
+class SftpUser:
+    """A login. ``password`` and/or ``authorized_keys`` (OpenSSH public key lines or paramiko keys).
+
+    ``root`` overrides the server's default root for this user (one mailbox tree per authority).
+    """
+
+    name: str
+    password: str | None = None
+    authorized_keys: tuple[str, ...] = ()
+    root: Path | None = None
+
+    def key_blobs(self) -> set[bytes]:
+        blobs: set[bytes] = set()
+        for line in self.authorized_keys:
+            parts = line.split()
+            if len(parts) >= 2:
+                blobs.add(paramiko.PKey.from_type_string(parts[0], _b64decode(parts[1])).asbytes())
+        return blobs
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def read_authorized_keys(path: Path) -> tuple[str, ...]:
+    """Lines of an OpenSSH ``authorized_keys`` / ``.pub`` file (comments and blanks dropped)."""
+    lines = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return tuple(lines)
+
+
+def load_or_create_host_key(state_dir: Path) -> paramiko.PKey:
+    """The server's ed25519 host key, generated on first use and persisted (0600) in ``state_dir``."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / HOST_KEY_FILE
+    if not path.exists():
+        key = ed25519.Ed25519PrivateKey.generate()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        os.replace(tmp, path)
+        public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        (state_dir / f"{HOST_KEY_FILE}.pub").write_bytes(public + b"\n")
+    return paramiko.Ed25519Key.from_private_key_file(str(path))
+
+
+def public_key_line(key: paramiko.PKey) -> str:
+    """OpenSSH ``"type base64"`` form of a key's public half."""
+    return f"{key.get_name()} {key.get_base64()}"
+
+
+# --------------------------------------------------------------------------------------------- jail
+
+
+class JailError(Exception):
+    """A client path that would leave the user's root."""
+
+
+class Jail:
+    """Maps client paths (``/inbound/x.xml``, ``inbound/x.xml``) to real paths under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(os.path.realpath(root))
+
+    def virtual(self, path: str) -> str:
+        """Normalised absolute client path; raises :class:`JailError` if ``..`` climbs above ``/``."""
+        parts: list[str] = []
+        for part in path.replace("\\", "/").split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not parts:
+                    raise JailError(path)
+                parts.pop()
+                continue
+            if "\x00" in part:
+                raise JailError(path)
+            parts.append(part)
+        return "/" + "/".join(parts)
+
+    def real(self, path: str, *, follow_last: bool = True) -> str:
+        """Real filesystem path for a client path. Symlinks may not lead outside the root."""
+        virtual = self.virtual(path)
+        candidate = os.path.join(str(self.root), virtual.lstrip("/"))
+        parent, name = os.path.split(candidate)
+        resolved_parent = os.path.realpath(parent)
+        if not self._inside(resolved_parent):
+            raise JailError(path)
+        full = os.path.join(resolved_parent, name) if name else resolved_parent
+        if follow_last and os.path.islink(full) and not self._inside(os.path.realpath(full)):
+            raise JailError(path)
+        return full
+
+    def _inside(self, real: str) -> bool:
+        root = str(self.root)
+        return real == root or real.startswith(root + os.sep)
+
+
+# ------------------------------------------------------------------------------------- server side
+
+
+class _AuthServer(paramiko.ServerInterface):
+    """One instance per connection: authenticates and remembers who logged in."""
+
+    def __init__(self, users: dict[str, SftpUser], default_root: Path) -> None:
+        self._users = users
+        self._default_root = default_root
+        self.username: str | None = None
+        self.root: Path | None = None
+
+    def get_allowed_auths(self, username: str) -> str:
+        user = self._users.get(username)
+        methods = []
+        if user is None or user.password is not None:
+            methods.append("password")
+        if user is None or user.authorized_keys:
+            methods.append("publickey")
+        return ",".join(methods)
+
+    def check_auth_password(self, username: str, password: str) -> int:
+        user = self._users.get(username)
+        if user is None or user.password is None:
+            return AUTH_FAILED
+        if hmac.compare_digest(user.password.encode("utf-8"), password.encode("utf-8")):
+            self._login(user)
+            return AUTH_SUCCESSFUL
+        return AUTH_FAILED
+
+    def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
+        user = self._users.get(username)
+        if user is None or not user.authorized_keys:
+            return AUTH_FAILED
+        if key.asbytes() in user.key_blobs():
+            self._login(user)
+            return AUTH_SUCCESSFUL
+        return AUTH_FAILED
+
+    def _login(self, user: SftpUser) -> None:
+        self.username = user.name
+        self.root = user.root or self._default_root
+
+    def check_channel_request(self, kind: str, chanid: int) -> int:
+        if kind == "session":
+            return OPEN_SUCCEEDED
+        return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+
+class _Handle(paramiko.SFTPHandle):
+    def __init__(self, flags: int, fileobj: Any, path: str) -> None:
+        super().__init__(flags)
+        self.filename = path
+        if flags & (os.O_WRONLY | os.O_RDWR):
+            self.writefile = fileobj
+        if not flags & os.O_WRONLY:
+            self.readfile = fileobj
+
+    def stat(self) -> paramiko.SFTPAttributes | int:
+        try:
+            return paramiko.SFTPAttributes.from_stat(os.fstat(self._fileobj().fileno()))
+        except OSError as exc:
+            return _errno_status(exc)
+
+    def chattr(self, attr: paramiko.SFTPAttributes) -> int:
+        try:
+            _apply_attrs(self.filename, attr)
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    def _fileobj(self) -> Any:
+        return getattr(self, "writefile", None) or self.readfile
+
+
+def _apply_attrs(path: str, attr: paramiko.SFTPAttributes) -> None:
+    if attr.st_mode is not None:
+        os.chmod(path, stat_module.S_IMODE(attr.st_mode))
+    if attr.st_atime is not None and attr.st_mtime is not None:
+        os.utime(path, (attr.st_atime, attr.st_mtime))
+    if attr.st_size is not None:
+        with open(path, "r+b") as handle:
+            handle.truncate(attr.st_size)
+
+
+def _errno_status(exc: OSError) -> int:
+    return int(paramiko.SFTPServer.convert_errno(exc.errno or errno.EIO))
+
+
+class _JailedSftp(paramiko.SFTPServerInterface):
+    """SFTP operations on the logged-in user's jail."""
+
+    def __init__(self, server: _AuthServer, *args: Any, **kwargs: Any) -> None:
+        super().__init__(server, *args, **kwargs)
+        assert server.root is not None, "SFTP session before authentication"
+        self.jail = Jail(server.root)
+        self.username = server.username
+
+    # paths ---------------------------------------------------------------------------------------
+    def canonicalize(self, path: str) -> str:
+        try:
+            return self.jail.virtual(path)
+        except JailError:
+            return "/"
+
+    def _real(self, path: str, *, follow_last: bool = True) -> str:
+        return self.jail.real(path, follow_last=follow_last)
+
+    # metadata ------------------------------------------------------------------------------------
+    def list_folder(self, path: str) -> list[paramiko.SFTPAttributes] | int:
+        try:
+            real = self._real(path)
+            out = []
+            for name in sorted(os.listdir(real)):
+                attr = paramiko.SFTPAttributes.from_stat(os.lstat(os.path.join(real, name)))
+                attr.filename = name
+                out.append(attr)
+            return out
+        except JailError:
+            return self._denied("listdir", path)
+        except OSError as exc:
+            return _errno_status(exc)
+
+    def stat(self, path: str) -> paramiko.SFTPAttributes | int:
+        try:
+            return paramiko.SFTPAttributes.from_stat(os.stat(self._real(path)))
+        except JailError:
+            return self._denied("stat", path)
+        except OSError as exc:
+            return _errno_status(exc)
+
+    def lstat(self, path: str) -> paramiko.SFTPAttributes | int:
+        try:
+            return paramiko.SFTPAttributes.from_stat(os.lstat(self._real(path, follow_last=False)))
+        except JailError:
+            return self._denied("lstat", path)
+        except OSError as exc:
+            return _errno_status(exc)
+
+    def chattr(self, path: str, attr: paramiko.SFTPAttributes) -> int:
+        try:
+            _apply_attrs(self._real(path), attr)
+        except JailError:
+            return self._denied("chattr", path)
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    # files ---------------------------------------------------------------------------------------
+    def open(self, path: str, flags: int, attr: paramiko.SFTPAttributes) -> paramiko.SFTPHandle | int:
+        try:
+            real = self._real(path)
+            mode = stat_module.S_IMODE(attr.st_mode) if attr is not None and attr.st_mode else 0o644
+            fd = os.open(real, flags | getattr(os, "O_BINARY", 0), mode)
+        except JailError:
+            return self._denied("open", path)
+        except OSError as exc:
+            return _errno_status(exc)
+        if flags & os.O_WRONLY:
+            fmode = "ab" if flags & os.O_APPEND else "wb"
+        elif flags & os.O_RDWR:
+            fmode = "a+b" if flags & os.O_APPEND else "r+b"
+        else:
+            fmode = "rb"
+        try:
+            fileobj = os.fdopen(fd, fmode)
+        except OSError as exc:
+            os.close(fd)
+            return _errno_status(exc)
+        return _Handle(flags, fileobj, real)
+
+    def remove(self, path: str) -> int:
+        try:
+            os.remove(self._real(path, follow_last=False))
+        except JailError:
+            return self._denied("remove", path)
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    def rename(self, oldpath: str, newpath: str) -> int:
+        """SFTP v3 rename: refuses to overwrite an existing target."""
+        try:
+            src = self._real(oldpath, follow_last=False)
+            dst = self._real(newpath, follow_last=False)
+            if os.path.lexists(dst):
+                return SFTP_FAILURE
+            if os.path.isdir(src) and not os.path.islink(src):
+                os.rename(src, dst)
+            else:
+                os.link(src, dst, follow_symlinks=False)  # fails if dst appeared meanwhile
+                os.unlink(src)
+        except JailError:
+            return self._denied("rename", f"{oldpath} -> {newpath}")
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    def posix_rename(self, oldpath: str, newpath: str) -> int:
+        """``posix-rename@openssh.com``: atomic, replaces the target."""
+        try:
+            os.replace(self._real(oldpath, follow_last=False), self._real(newpath, follow_last=False))
+        except JailError:
+            return self._denied("posix_rename", f"{oldpath} -> {newpath}")
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    def mkdir(self, path: str, attr: paramiko.SFTPAttributes) -> int:
+        try:
+            mode = stat_module.S_IMODE(attr.st_mode) if attr is not None and attr.st_mode else 0o755
+            os.mkdir(self._real(path, follow_last=False), mode)
+        except JailError:
+            return self._denied("mkdir", path)
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    def rmdir(self, path: str) -> int:
+        try:
+            os.rmdir(self._real(path, follow_last=False))
+        except JailError:
+            return self._denied("rmdir", path)
+        except OSError as exc:
+            return _errno_status(exc)
+        return SFTP_OK
+
+    def symlink(self, target_path: str, path: str) -> int:
+        return SFTP_OP_UNSUPPORTED
+
+    def readlink(self, path: str) -> str | int:
+        return SFTP_NO_SUCH_FILE
+
+    def _denied(self, op: str, path: str) -> int:
+        log.warning("sftp %s by %s refused: path %r leaves the jail", op, self.username, path)
+        return SFTP_PERMISSION_DENIED
+
+
+class _SftpSubsystem(paramiko.SFTPServer):
+    """paramiko's SFTP server, advertising ``posix-rename@openssh.com`` like OpenSSH does."""
+
+    def _send_server_version(self) -> int:
+        # same as paramiko.sftp.BaseSFTP._send_server_version, with one more extension pair
+        from paramiko.message import Message
+        from paramiko.sftp import CMD_INIT, CMD_VERSION, SFTPError
+
+        base: Any = self
+        t, data = base._read_packet()
+        if t != CMD_INIT:
+            raise SFTPError("Incompatible sftp protocol")
+        version = int.from_bytes(data[:4], "big")
+        msg = Message()
+        msg.add_int(SFTP_VERSION)
+        msg.add("check-file", "md5,sha1", "posix-rename@openssh.com", "1")
+        base._send_packet(CMD_VERSION, msg)
+        return version
+
+
+# ------------------------------------------------------------------------------------------- server
+
+
+@dataclass
+class SftpServer:
+    """Listens on ``host:port`` (0 = ephemeral; :attr:`port` is the bound one) and serves each
+    connection on its own paramiko transport thread. ``start()`` / ``stop()``; also a context manager.
+    """
+
+    root: Path
+    state_dir: Path
+    users: Sequence[SftpUser]
+    host: str = "127.0.0.1"
+    port: int = 0
+    host_key: paramiko.PKey | None = None
+    _sock: socket.socket | None = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _transports: list[paramiko.Transport] = field(default_factory=list, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.state_dir = Path(self.state_dir)
+        if self.host_key is None:
+            self.host_key = load_or_create_host_key(self.state_dir)
+        names = [u.name for u in self.users]
+        if len(set(names)) != len(names):
+            raise ValueError("duplicate SFTP user names")
+        self._user_map = {u.name: u for u in self.users}
+
+    @property
+    def host_public_key(self) -> str:
+        assert self.host_key is not None
+        return public_key_line(self.host_key)
+
+    def start(self) -> SftpServer:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for user in self.users:
+            if user.root is not None:
+                user.root.mkdir(parents=True, exist_ok=True)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(64)
+        sock.settimeout(0.2)
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._accept_loop, name=f"sftp-accept-{self.port}", daemon=True)
+        self._thread.start()
+        log.info("sftp listening on %s:%d (root %s)", self.host, self.port, self.root)
+        return self
+
+    def _accept_loop(self) -> None:
+        assert self._sock is not None
+        while not self._stop.is_set():
+            try:
+                conn, addr = self._sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    break
+                raise
+            conn.settimeout(None)
+            try:
+                self._serve(conn)
+            except Exception:
+                log.exception("sftp connection from %s failed to start", addr)
+                conn.close()
+
+    def _serve(self, conn: socket.socket) -> None:
+        transport = paramiko.Transport(conn)
+        assert self.host_key is not None
+        transport.add_server_key(self.host_key)
+        transport.set_subsystem_handler("sftp", _SftpSubsystem, _JailedSftp)
+        with self._lock:
+            self._transports = [t for t in self._transports if t.is_active()]
+            self._transports.append(transport)
+        # with an event, start_server returns at once: negotiation runs on the transport's own thread
+        transport.start_server(event=threading.Event(), server=_AuthServer(self._user_map, self.root))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._sock is not None:
+            self._sock.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with self._lock:
+            transports, self._transports = self._transports, []
+        for transport in transports:
+            transport.close()
+        for transport in transports:
+            transport.join(timeout=5)
+
+    def __enter__(self) -> SftpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def users_from_specs(specs: Iterable[str]) -> list[SftpUser]:
+    """``NAME:PASSWORD`` strings (the CLI's ``--user``) to users."""
+    users = []
+    for spec in specs:
+        name, sep, password = spec.partition(":")
+        if not sep or not name or not password:
+            raise ValueError(f"--user expects NAME:PASSWORD, got {spec!r}")
+        users.append(SftpUser(name=name, password=password))
+    return users

@@ -1,0 +1,1 @@
+from tests.integration.world import world  # noqa: F401  (fixture)

@@ -1,0 +1,168 @@
+"""Intake, dispatch and receipt ingestion against a real database (SQLite and PostgreSQL), the real
+validator and real signatures; the transport is the in-memory fake."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lxml import etree
+from signing.xmldsig import Verifier
+
+from adapters.base import TransportError
+from gateway.demo import sample_bytes
+from messages import envelope, receipt
+from tests.integration.world import ENT, World
+
+
+def test_same_document_twice_is_one_message_and_changed_content_conflicts(world: World) -> None:
+    first = world.accept(sample_bytes("form_e_approved.xml"))
+    again = world.accept(sample_bytes("form_e_approved.xml"))
+    assert first.outcome == "accepted" and first.state == "QUEUED"
+    assert again.outcome == "duplicate" and again.message_id == first.message_id
+    changed = sample_bytes("form_e_approved.xml").replace(b"</Mark>", b" v2</Mark>", 1)
+    assert changed != sample_bytes("form_e_approved.xml")
+    conflict = world.accept(changed)
+    assert conflict.outcome == "conflict" and conflict.message_id == first.message_id
+
+
+def test_xsd_invalid_input_is_kept_as_rejected_with_located_errors(world: World) -> None:
+    result = world.accept(sample_bytes("general_co_xsd_invalid.xml"))
+    assert result.outcome == "rejected" and result.state == "REJECTED"
+    hs = [i for i in result.issues if i.path.endswith("/HSCode")]
+    assert hs and hs[0].rule.startswith("XSD.") and hs[0].line
+    view = world.view(result.message_id)  # type: ignore[arg-type]
+    assert view["state"] == "REJECTED" and len(view["errors"]) == len(result.issues)
+    assert world.dispatch().claimed == 0  # nothing is sent
+
+
+def test_business_rule_violation_names_rule_path_line_and_chinese_field(world: World) -> None:
+    raw = sample_bytes("form_e_approved.xml").replace(b"<OriCriteria>WO</OriCriteria>",
+                                                      b"<OriCriteria>P</OriCriteria>", 1)
+    result = world.accept(raw)
+    assert result.outcome == "rejected"
+    issue = next(i for i in result.issues if i.rule == "ORIGIN.E.ALLOWED")
+    assert issue.path == "/Certificate/CertificateList/Goods[1]/OriCriteria"
+    assert issue.line and b"<OriCriteria>P<" in raw.splitlines()[issue.line - 1]
+    assert issue.field_cn == "原产地标准"
+
+
+def test_an_enterprise_cannot_declare_under_another_registration_number(world: World) -> None:
+    raw = sample_bytes("form_e_approved.xml").replace(b"<AplRegNo>350100001<", b"<AplRegNo>999999999<")
+    result = world.accept(raw)
+    assert result.outcome == "rejected"
+    assert "INTAKE.APLREGNO_NOT_YOURS" in {i.rule for i in result.issues}
+
+
+def test_dispatch_signs_once_and_uploads_under_the_message_id(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    report = world.dispatch()
+    assert (report.claimed, report.sent) == (1, 1)
+    sent = world.transport.sent[f"{mid}.xml"]
+    verified = Verifier([world.keys.certificate(ENT.id)]).verify(sent.content)
+    head, body = envelope.unwrap(verified)
+    assert head.message_id == mid and head.sender_id == ENT.id and head.receiver_id == "GACC"
+    assert etree.QName(body).localname == "Certificate"
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "SENT" and view["document"]["status"] == "SENT_TO_CUSTOMS"
+    assert world.dispatch().claimed == 0
+
+
+def test_transient_failure_waits_then_resends_identical_bytes(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.transport.fail_next("send", TransportError("connection reset", transient=True))
+    report = world.dispatch()
+    assert report.retrying == 1
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "RETRY_WAIT" and "connection reset" in view["last_error"]
+    with world.store.transaction() as tx:
+        first_signed = tx.payload(tx.message_by_message_id(mid).pk, "signed")  # type: ignore[union-attr, arg-type]
+    assert world.dispatch().claimed == 0  # not due yet
+    world.clock.t += timedelta(seconds=11)
+    assert world.dispatch().sent == 1
+    assert world.transport.sent[f"{mid}.xml"].content == first_signed
+
+
+def test_permanent_failure_and_exhausted_retries_end_failed(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.transport.fail_next("send", TransportError("permission denied", transient=False))
+    assert world.dispatch().failed == 1
+    assert world.view(mid)["state"] == "FAILED"  # type: ignore[arg-type]
+
+    mid2 = world.accept(sample_bytes("general_co_approved.xml")).message_id
+    for _ in range(3):
+        world.transport.fail_next("send", TransportError("timeout", transient=True))
+        world.dispatch()
+        world.clock.t += timedelta(minutes=10)
+    view = world.view(mid2)  # type: ignore[arg-type]
+    assert view["state"] == "FAILED" and view["attempts"] == 3
+    assert "gave up after 3 attempts" in view["events"][-1]["reason"]
+
+
+def _receipts(world: World, mid: str) -> dict[str, bytes]:
+    now = world.clock.now()
+    return {
+        "import": world.authority_receipt(receipt.ImportResponse(f"GACC-{mid}-0", mid, "0", "accepted", now)),
+        "stored": world.authority_receipt(receipt.BusinessReceipt(
+            f"GACC-{mid}-1", mid, "E263501000010001", 1, "STORED", "海关入库成功",
+            "0001--报文收到时间:2026-11-23 18:00:00", now)),
+        "approved": world.authority_receipt(receipt.BusinessReceipt(
+            f"GACC-{mid}-2", mid, "E263501000010001", 2, "APPROVED", "审核通过", "审核通过, 可以领证", now)),
+    }
+
+
+def test_receipts_move_message_and_document_and_are_applied_once(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    r = _receipts(world, mid)  # type: ignore[arg-type]
+    world.transport.deliver("a.xml", r["import"])
+    world.transport.deliver("b.xml", r["stored"])
+    assert world.ingest().applied == 2
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "ACKNOWLEDGED" and view["document"]["status"] == "STORED"
+    world.transport.deliver("c.xml", r["approved"])
+    world.transport.deliver("c-again.xml", r["approved"])  # the authority sent it twice
+    report = world.ingest()
+    assert (report.applied, report.duplicates) == (1, 1)
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "DONE" and view["document"]["status"] == "APPROVED"
+    assert world.transport.inbox == []  # everything acknowledged after it was stored
+
+
+def test_late_stored_receipt_does_not_undo_approval(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    r = _receipts(world, mid)  # type: ignore[arg-type]
+    world.transport.deliver("c.xml", r["approved"])
+    world.ingest()
+    world.transport.deliver("b.xml", r["stored"])
+    world.ingest()
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "DONE" and view["document"]["status"] == "APPROVED"
+
+
+def test_unverifiable_or_uncorrelated_receipts_go_to_quarantine_and_are_acked(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    r = _receipts(world, mid)  # type: ignore[arg-type]
+    tampered = r["approved"].replace("审核通过".encode(), "退证".encode(), 1)
+    world.transport.deliver("t.xml", tampered)
+    wrong_key = world.authority_receipt(receipt.BusinessReceipt(
+        f"GACC-{mid}-9", mid, "X", 2, "APPROVED", "审核通过", "", world.clock.now()), signer=ENT.id)
+    world.transport.deliver("w.xml", wrong_key)
+    orphan = world.authority_receipt(receipt.ImportResponse("GACC-orphan", "f" * 32, "0", "ok", world.clock.now()))
+    world.transport.deliver("o.xml", orphan)
+    report = world.ingest()
+    assert (report.applied, report.quarantined) == (0, 3)
+    assert world.view(mid)["document"]["status"] == "SENT_TO_CUSTOMS"  # type: ignore[arg-type]
+    assert world.transport.inbox == []
+
+
+def test_failed_ack_is_harmless_the_file_comes_back_as_a_duplicate(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    world.transport.deliver("a.xml", _receipts(world, mid)["import"])  # type: ignore[arg-type]
+    world.transport.fail_next("ack", TransportError("connection dropped", transient=True))
+    first = world.ingest()
+    assert (first.applied, first.errors) == (1, 1) and world.transport.inbox == ["a.xml"]
+    second = world.ingest()
+    assert (second.applied, second.duplicates) == (0, 1) and world.transport.inbox == []
