@@ -10,11 +10,15 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gateway.config import load_settings
 
+if TYPE_CHECKING:  # the CLI imports heavy modules only for the command that runs
+    from gateway.bootstrap import Container
 
-def _container():  # type: ignore[no-untyped-def]
+
+def _container() -> Container:
     from gateway.bootstrap import Container
 
     return Container(load_settings())

@@ -12,9 +12,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from messages.catalogue import Entry
-from messages.validate import Problem, Validator
-
 from gateway.domain.certificate_rules import check_certificate
 from gateway.domain.delivery import DeliveryState, DocumentStatus
 from gateway.services.ports import (
@@ -26,6 +23,8 @@ from gateway.services.ports import (
     Store,
 )
 from messages import certificate as certificate_codec
+from messages.catalogue import Entry
+from messages.validate import Problem, Validator
 
 CERTIFICATE_FAMILY = "gacc_certificate"
 
@@ -172,7 +171,7 @@ def _new(entry: Entry, enterprise_id: str, state: DeliveryState, raw_sha: str, d
         family=entry.family,
         message_type=entry.message_type,
         direction=entry.direction,
-        authority=entry.authority,
+        authority=entry.authority or "",
         state=state.value,
         document_no=document_no,
         idempotency_key=key,

@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from messages.errors import MessagesError
-
 from adapters.base import InboundFile, Transport, TransportError
 from gateway.domain.delivery import DeliveryState, DocumentStatus, apply_receipt_status, can_transition
 from gateway.services.ports import Clock, MessageInfo, ReceiptRecord, Store, Transaction, Verifier
 from messages import envelope
 from messages import receipt as receipt_codec
+from messages.errors import MessagesError
 from signing.errors import SignatureInvalid
 
 log = logging.getLogger(__name__)
@@ -126,17 +125,16 @@ def _move(tx: Transaction, msg: MessageInfo, target: DeliveryState, actor: str, 
 
 
 def _apply(tx: Transaction, msg: MessageInfo, record: ReceiptRecord, now: datetime, actor: str) -> None:
-    has_document = tx.certificate_status(msg.pk) is not None
     if record.kind == "import_response":
         if record.status_code == "IMPORTED":
             _move(tx, msg, DeliveryState.ACKNOWLEDGED, actor, f"import accepted ({record.receipt_id})")
         else:
             _move(tx, msg, DeliveryState.FAILED, actor, f"import failed: {record.text}", last_error=record.text)
-            if has_document:
+            if tx.certificate_status(msg.pk) is not None:
                 tx.set_certificate_status(msg.pk, DocumentStatus.IMPORT_FAILED.value, at=now, reasons=record.reasons)
         return
-    if has_document:
-        current = tx.certificate_status(msg.pk)
+    current = tx.certificate_status(msg.pk)
+    if current is not None:
         new = apply_receipt_status(DocumentStatus(current), record.status_code)
         tx.set_certificate_status(msg.pk, new.value, at=now,
                                   reasons=record.reasons if record.status_code == "RETURNED" else ())

@@ -22,7 +22,8 @@ STATUS_BY_OUTCOME = {"accepted": 202, "duplicate": 200, "conflict": 409, "reject
 
 
 def _container() -> Container:
-    return current_app.extensions["cogw"]  # type: ignore[no-any-return]
+    container: Container = current_app.extensions["cogw"]
+    return container
 
 
 def _problem(status: int, title: str, **extra: Any) -> tuple[Response, int]:

@@ -87,12 +87,13 @@ class Clock:
 
 
 def _start(tmp_path: Path, pki: Path, delays: StageDelays | None = None,
-           clock: Clock | None = None) -> Iterator[Harness]:
+           clock: Clock | None = None, duplicate_policy: str = "ignore") -> Iterator[Harness]:
     from signing.keystore import KeyStore
 
     config = MockConfig(
         state_dir=tmp_path / "state", pki_dir=pki, pki_passphrase=PASSPHRASE,
         users=[SftpUser("gateway", password="pw")], delays=delays or StageDelays(), poll_interval=3600,
+        duplicate_policy=duplicate_policy,
     )
     mock = MockCustoms(config, clock=clock) if clock else MockCustoms(config)
     mock.start()
@@ -418,3 +419,34 @@ def test_stage_delays_are_kept_by_the_emission_queue(tmp_path: Path, pki: Path) 
         assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-3.xml"]
         assert [type(r).__name__ for r in timeline(h, mid)] == ["ImportResponse", "BusinessReceipt",
                                                                 "BusinessReceipt"]
+
+
+def test_the_emission_queue_survives_a_restart(tmp_path: Path, pki: Path) -> None:
+    clock = Clock()
+    for h in _start(tmp_path, pki, StageDelays(stored=10, decision=10), clock):
+        mid, content = signed_application(h, form_e_data())
+        h.upload(content, f"{mid}.xml")
+        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-1.xml"]
+        host_key = h.mock.host_public_key
+    clock.now += timedelta(seconds=60)
+    for h in _start(tmp_path, pki, StageDelays(stored=10, decision=10), clock):
+        assert h.mock.host_public_key == host_key  # the pinned host key did not change
+        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-2.xml", f"GACC-{mid}-3.xml"]
+        assert [r.seq_no for r in timeline(h, mid)[1:]] == [1, 2]
+
+
+def test_reemit_policy_writes_the_same_receipts_again_for_a_duplicate(tmp_path: Path, pki: Path) -> None:
+    for h in _start(tmp_path, pki, duplicate_policy="reemit"):
+        mid, content = signed_application(h, form_e_data())
+        h.upload(content, f"{mid}.xml")
+        h.tick()
+        first = h.receipts(mid)
+        for name, _ in first:
+            h.sftp.remove(f"/outbound/{name}")  # the gateway fetched and acked them
+        h.upload(content, f"{mid}.xml")
+        result = h.tick()
+        assert result["GACC"]["duplicates"] == [mid]
+        again = h.receipts(mid)
+        assert [n for n, _ in again] == [n for n, _ in first]
+        assert [read_receipt(h, c) for _, c in again] == [read_receipt(h, c) for _, c in first]
+        assert h.observed(mid)["receive_count"] == 2

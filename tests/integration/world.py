@@ -9,9 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from messages.validate import get_validator
-from signing.keystore import KeyStore
-from signing.xmldsig import Verifier
 
 from adapters.memory import MemoryTransport
 from gateway.db.engine import make_engine, make_session_factory
@@ -23,6 +20,9 @@ from gateway.services.intake import accept_message
 from gateway.services.ports import EnterpriseInfo
 from gateway.services.receipts import ingest_receipts
 from messages import envelope, receipt
+from messages.validate import get_validator
+from signing.keystore import KeyStore
+from signing.xmldsig import Verifier
 
 ENT = EnterpriseInfo("91350100M000100Y43", "Demo", "350100001")
 
