@@ -22,7 +22,14 @@ def wait_ready(proc: subprocess.Popen[str], timeout: float, lines: list[str]) ->
 
     def read() -> None:
         assert proc.stdout is not None
-        for line in proc.stdout:
+        try:
+            _collect(proc.stdout)
+        except (ValueError, OSError):  # stdout closed by stop_process
+            pass
+        got.set()  # stdout closed: the process ended
+
+    def _collect(stream: Any) -> None:
+        for line in stream:
             lines.append(line.rstrip())
             if not got.is_set() and line.startswith("{"):
                 try:
@@ -32,7 +39,6 @@ def wait_ready(proc: subprocess.Popen[str], timeout: float, lines: list[str]) ->
                 if data.get("event") == "ready":
                     ready.update(data)
                     got.set()
-        got.set()  # stdout closed: the process ended
 
     threading.Thread(target=read, name=f"stdout-{proc.pid}", daemon=True).start()
     if not got.wait(timeout) or not ready:
@@ -49,6 +55,8 @@ def stop_process(proc: subprocess.Popen[str], timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 @dataclass

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,6 +97,7 @@ class MockCustoms:
                 AdminApi(self.registry, self.authorities, self.clock, after_tick=self.wake),
                 config.http_host, config.http_port,
             ).start()
+            self.tick()  # catch up (files and receipts due while stopped) before anything else runs
             self._loop = threading.Thread(target=self._run_loop, name="mock-customs-loop", daemon=True)
             self._loop.start()
         except BaseException:
@@ -127,29 +129,47 @@ class MockCustoms:
 
     # the processing loop -------------------------------------------------------------------------
     def wake(self) -> None:
-        """Ask the loop to process now (it also runs every ``poll_interval`` seconds)."""
+        """Ask the loop to look at its schedule again (new receipts may be due sooner)."""
         self._wake.set()
 
     def tick(self) -> dict[str, Any]:
         return {name: a.tick().as_dict() for name, a in sorted(self.authorities.items())}
 
     def _run_loop(self) -> None:
+        """Tick every ``poll_interval`` seconds, and as soon as a queued receipt falls due.
+
+        Being woken (``wake()``, e.g. after ``POST /admin/tick``) only re-reads the schedule; it does
+        not tick by itself, so an admin tick stays the only thing processing in tests.
+        """
+        poll = max(0.05, float(self.config.poll_interval))
+        next_poll = time.monotonic() + poll
+        stalled = False  # a due receipt that failed to go out waits for the next poll, no busy loop
         while not self._stop.is_set():
+            wait = next_poll - time.monotonic()
+            due_in = None if stalled else self._seconds_until_due()
+            if due_in is not None:
+                wait = min(wait, due_in)
+            if wait > 0:
+                self._wake.wait(wait)
+                self._wake.clear()
+                continue
             try:
                 self.tick()
             except Exception:
                 log.exception("processing loop iteration failed")
-            self._wake.wait(self._wait_seconds())
-            self._wake.clear()
+            if time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + poll
+                stalled = False
+            else:
+                overdue = self._seconds_until_due()
+                stalled = overdue is not None and overdue <= 0
 
-    def _wait_seconds(self) -> float:
-        wait = max(0.05, float(self.config.poll_interval))
+    def _seconds_until_due(self) -> float | None:
         now = self.clock()
-        for authority in self.authorities.values():
-            due = authority.next_due()
-            if due is not None:
-                wait = min(wait, max(0.05, (due - now).total_seconds()))
-        return wait
+        dues = [d for d in (a.next_due() for a in self.authorities.values()) if d is not None]
+        if not dues:
+            return None
+        return (min(dues) - now).total_seconds()
 
     # facts for the caller ------------------------------------------------------------------------
     @property
@@ -230,7 +250,7 @@ SFTP mailboxes (each user is jailed to the authority's mailbox tree and sees it 
                海关入库成功, 3 BusinessReceipt APPROVED 审核通过 or RETURNED 退证 with reasons
   /processed/  every file received, kept as it came
 
-HTTP admin (JSON, on --http-host:--http-port):
+HTTP admin (JSON, on --host:--http-port, no authentication: keep it on 127.0.0.1):
   GET  /healthz                      liveness
   POST /admin/enterprises            register {"id", "reg_no", "certificate_pem"[, "authority"]}
   GET  /admin/enterprises            registered enterprises

@@ -209,7 +209,7 @@ class SqlTransaction:
         if pk is None:
             return None
         rows = self.s.scalars(select(m.Receipt).where(m.Receipt.message_pk == pk)
-                              .order_by(m.Receipt.seq_no, m.Receipt.issued_at, m.Receipt.id))
+                              .order_by(m.Receipt.seq_no, m.Receipt.id))  # same number: arrival order
         return [{"receipt_id": r.receipt_id, "authority": r.authority, "kind": r.kind, "seq_no": r.seq_no,
                  "status_code": r.status_code, "status": r.status, "text": r.text,
                  "reasons": json.loads(r.reasons_json), "issued_at": iso(r.issued_at),

@@ -18,10 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from signing.keystore import KeyStore
 
 from gateway.demo import sample_bytes as sample
 from gateway.mockproc import MockProcess, start_mock, stop_process, wait_ready
+from signing.keystore import KeyStore
 
 pytestmark = pytest.mark.e2e
 
@@ -91,11 +91,11 @@ def test_valid_form_e_is_approved_with_signed_receipts(stack: Stack) -> None:
 
     receipts = stack.api.get(f"/api/v1/messages/{mid}/receipts").json()["receipts"]
     business = [(r["seq_no"], r["status"]) for r in receipts if r["kind"] != "import_response"]
-    assert business == [(0, "数据已发往海关"), (1, "海关入库成功"), (2, "审核通过")]
+    assert business == [(0, "数据已发往海关"), (1, "海关入库成功"), (2, "申报正确")]
     assert any(r["kind"] == "import_response" and r["status_code"] == "IMPORTED" for r in receipts)
 
     observed = httpx.get(f"{stack.mock.admin_url}/admin/messages/{mid}").json()
-    assert observed["received_count"] == 1  # pushed twice, delivered once
+    assert observed["receive_count"] == 1  # pushed twice, delivered once
 
 
 def test_invalid_origin_criterion_is_returned_by_customs_with_the_reason(stack: Stack) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,7 +87,8 @@ class Clock:
         return self.now
 
 
-def _start(tmp_path: Path, pki: Path, delays: StageDelays | None = None,
+@contextmanager
+def running(tmp_path: Path, pki: Path, delays: StageDelays | None = None,
            clock: Clock | None = None, duplicate_policy: str = "ignore") -> Iterator[Harness]:
     from signing.keystore import KeyStore
 
@@ -121,7 +123,8 @@ def _start(tmp_path: Path, pki: Path, delays: StageDelays | None = None,
 
 @pytest.fixture
 def harness(tmp_path: Path, pki: Path) -> Iterator[Harness]:
-    yield from _start(tmp_path, pki)
+    with running(tmp_path, pki) as h:
+        yield h
 
 
 # ---------------------------------------------------------------------------------------- builders
@@ -190,6 +193,12 @@ def read_receipt(h: Harness, content: bytes) -> Any:
 
 def timeline(h: Harness, message_id: str) -> list[Any]:
     return [read_receipt(h, content) for _, content in h.receipts(message_id)]
+
+
+def stages(h: Harness, message_id: str) -> list[str]:
+    """Tick, then the stage suffixes of the receipts in outbound (``1.xml`` …)."""
+    h.tick()
+    return [n.rsplit("-", 1)[1] for n, _ in h.receipts(message_id)]
 
 
 def reason_ids(receipt: Any) -> list[str]:
@@ -407,36 +416,43 @@ def test_shared_sample_documents_get_the_authoritys_verdict(
 
 def test_stage_delays_are_kept_by_the_emission_queue(tmp_path: Path, pki: Path) -> None:
     clock = Clock()
-    for h in _start(tmp_path, pki, StageDelays(stored=30, decision=120), clock):
+    with running(tmp_path, pki, StageDelays(stored=30, decision=120), clock) as h:
         mid, content = signed_application(h, form_e_data())
         h.upload(content, f"{mid}.xml")
-        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-1.xml"]
+
+        assert stages(h, mid) == ["1.xml"]
         clock.now += timedelta(seconds=29)
-        assert h.tick()["GACC"]["emitted"] == []
+        assert stages(h, mid) == ["1.xml"]
         clock.now += timedelta(seconds=1)
-        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-2.xml"]
-        clock.now += timedelta(seconds=120)
-        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-3.xml"]
+        assert stages(h, mid) == ["1.xml", "2.xml"]
+        clock.now += timedelta(seconds=119)
+        assert stages(h, mid) == ["1.xml", "2.xml"]
+        clock.now += timedelta(seconds=1)
+        assert stages(h, mid) == ["1.xml", "2.xml", "3.xml"]
         assert [type(r).__name__ for r in timeline(h, mid)] == ["ImportResponse", "BusinessReceipt",
                                                                 "BusinessReceipt"]
+        due = [r["due_at"] for r in h.observed(mid)["receipts"]]
+        assert [datetime.fromisoformat(d) - datetime.fromisoformat(due[0]) for d in due] == [
+            timedelta(0), timedelta(seconds=30), timedelta(seconds=150)]
 
 
 def test_the_emission_queue_survives_a_restart(tmp_path: Path, pki: Path) -> None:
     clock = Clock()
-    for h in _start(tmp_path, pki, StageDelays(stored=10, decision=10), clock):
+    with running(tmp_path, pki, StageDelays(stored=10, decision=10), clock) as h:
         mid, content = signed_application(h, form_e_data())
         h.upload(content, f"{mid}.xml")
         assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-1.xml"]
         host_key = h.mock.host_public_key
     clock.now += timedelta(seconds=60)
-    for h in _start(tmp_path, pki, StageDelays(stored=10, decision=10), clock):
+    with running(tmp_path, pki, StageDelays(stored=10, decision=10), clock) as h:
         assert h.mock.host_public_key == host_key  # the pinned host key did not change
-        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-2.xml", f"GACC-{mid}-3.xml"]
+        assert h.tick()["GACC"]["emitted"] == []  # start() caught up before serving
+        assert [n for n, _ in h.receipts(mid)] == [f"GACC-{mid}-{stage}.xml" for stage in (1, 2, 3)]
         assert [r.seq_no for r in timeline(h, mid)[1:]] == [1, 2]
 
 
 def test_reemit_policy_writes_the_same_receipts_again_for_a_duplicate(tmp_path: Path, pki: Path) -> None:
-    for h in _start(tmp_path, pki, duplicate_policy="reemit"):
+    with running(tmp_path, pki, duplicate_policy="reemit") as h:
         mid, content = signed_application(h, form_e_data())
         h.upload(content, f"{mid}.xml")
         h.tick()
@@ -450,3 +466,22 @@ def test_reemit_policy_writes_the_same_receipts_again_for_a_duplicate(tmp_path: 
         assert [n for n, _ in again] == [n for n, _ in first]
         assert [read_receipt(h, c) for _, c in again] == [read_receipt(h, c) for _, c in first]
         assert h.observed(mid)["receive_count"] == 2
+
+
+def test_the_loop_emits_delayed_receipts_when_they_fall_due(tmp_path: Path, pki: Path) -> None:
+    import time
+
+    with running(tmp_path, pki, StageDelays(stored=0.2, decision=0.3)) as h:  # poll interval: one hour
+        mid, content = signed_application(h, form_e_data())
+        h.upload(content, f"{mid}.xml")
+        assert h.tick()["GACC"]["emitted"] == [f"GACC-{mid}-1.xml"]
+        deadline = time.monotonic() + 15
+        emitted: list[bool] = []
+        while time.monotonic() < deadline:  # bounded poll of the admin view, as a client would
+            emitted = [r["emitted_at"] is not None for r in h.observed(mid)["receipts"]]
+            if all(emitted):
+                break
+            time.sleep(0.05)
+        assert emitted == [True, True, True]
+        assert [type(r).__name__ for r in timeline(h, mid)] == ["ImportResponse", "BusinessReceipt",
+                                                                "BusinessReceipt"]
