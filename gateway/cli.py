@@ -77,9 +77,9 @@ def _serve(args: argparse.Namespace, *, web: bool, dispatch: bool, receipts: boo
     return 0
 
 
-def cmd_mock_customs(args: argparse.Namespace) -> int:
+def exec_mock_customs(rest: Sequence[str]) -> int:
     # The mock is its own program: the gateway never imports it, it only starts it.
-    os.execv(sys.executable, [sys.executable, "-m", "mock_customs", *args.rest])  # noqa: S606
+    os.execv(sys.executable, [sys.executable, "-m", "mock_customs", *rest])  # noqa: S606
     return 0  # pragma: no cover
 
 
@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     mock = sub.add_parser("mock-customs", help="run mock GACC/CCPIT (see `cogw mock-customs --help`)",
                           add_help=False)
     mock.add_argument("rest", nargs=argparse.REMAINDER)
-    mock.set_defaults(func=cmd_mock_customs)
+    mock.set_defaults(func=lambda a: exec_mock_customs(a.rest))
 
     demo = sub.add_parser("demo", help="gateway + mock customs on SQLite with sample traffic")
     demo.add_argument("--check", action="store_true", help="run non-interactively; exit 0 only if all samples end "
@@ -142,6 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if level != "DEBUG":  # one line per tick and per request drowns what matters
         for chatty in ("apscheduler", "werkzeug"):
             logging.getLogger(chatty).setLevel(logging.WARNING)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["mock-customs"]:  # hand every option, --help included, to the mock itself
+        return exec_mock_customs(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

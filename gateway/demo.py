@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ def run_demo(*, check: bool, port: int = 8080, workdir: str = "var/demo", timeou
             print("demo check:", "PASSED" if ok else "FAILED")
             return 0 if ok else 1
         _instructions(base, api_key, mock)
+        signal.signal(signal.SIGTERM, _interrupt)  # stop the mock child on SIGTERM as on Ctrl-C
         try:
             while True:
                 time.sleep(3600)
@@ -113,6 +115,10 @@ def run_demo(*, check: bool, port: int = 8080, workdir: str = "var/demo", timeou
         if running is not None:
             running.stop()
         mock.stop()
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _push_and_follow(base: str, api_key: str, timeout: float) -> bool:

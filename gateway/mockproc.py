@@ -5,6 +5,7 @@ The gateway never imports mock_customs; it only runs it, as an operator would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -22,10 +23,8 @@ def wait_ready(proc: subprocess.Popen[str], timeout: float, lines: list[str]) ->
 
     def read() -> None:
         assert proc.stdout is not None
-        try:
+        with contextlib.suppress(ValueError, OSError):  # stdout closed by stop_process
             _collect(proc.stdout)
-        except (ValueError, OSError):  # stdout closed by stop_process
-            pass
         got.set()  # stdout closed: the process ended
 
     def _collect(stream: Any) -> None:

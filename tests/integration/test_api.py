@@ -1,0 +1,102 @@
+"""The ERP API through Flask's test client, on a real database: auth, limits, errors, tenant isolation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from gateway.bootstrap import Container
+from gateway.config import Settings
+from gateway.demo import sample_bytes
+from gateway.services.enterprises import issue_api_key, register_enterprise
+from gateway.services.ports import EnterpriseInfo
+from gateway.web.app import create_app
+
+OURS = EnterpriseInfo("91350100M000100Y43", "Demo", "350100001")
+THEIRS = EnterpriseInfo("91110000100000000X", "Other", "110000001")
+XML = {"Content-Type": "application/xml"}
+
+
+@pytest.fixture
+def api(database_url: str, pki_dir: Path, pki_passphrase: str) -> Iterator[tuple[FlaskClient, str, str]]:
+    c = Container(Settings(database_url=database_url, pki_dir=str(pki_dir), pki_passphrase=pki_passphrase,
+                           max_message_bytes=64 * 1024))
+    c.migrate()
+    for ent in (OURS, THEIRS):
+        register_enterprise(c.store, ent)
+    ours, theirs = issue_api_key(c.store, OURS.id), issue_api_key(c.store, THEIRS.id)
+    yield create_app(c).test_client(), ours, theirs
+    c.close()
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}", **XML}
+
+
+def test_missing_or_wrong_key_is_401(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    assert client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"), headers=XML).status_code == 401
+    tampered = ours[:-2] + ("AA" if not ours.endswith("AA") else "BB")
+    r = client.post("/api/v1/messages", data=b"<x/>", headers=auth(tampered))
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_accepted_document_is_202_with_location_and_readable_state(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    r = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"), headers=auth(ours))
+    assert r.status_code == 202
+    body = r.get_json()
+    assert body["state"] == "QUEUED" and len(body["message_id"]) == 32
+    assert r.headers["Location"] == f"/api/v1/messages/{body['message_id']}"
+    again = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"), headers=auth(ours))
+    assert again.status_code == 200 and again.get_json()["message_id"] == body["message_id"]
+    view = client.get(r.headers["Location"], headers=auth(ours)).get_json()
+    assert view["document"]["cert_no"] == "E263501000010001" and view["document"]["status"] == "DRAFT"
+
+
+def test_other_enterprise_gets_404_on_every_message_route(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, theirs = api
+    mid = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"),
+                      headers=auth(ours)).get_json()["message_id"]
+    for path in (f"/api/v1/messages/{mid}", f"/api/v1/messages/{mid}/receipts"):
+        assert client.get(path, headers=auth(ours)).status_code == 200
+        assert client.get(path, headers=auth(theirs)).status_code == 404
+
+
+def test_declaring_under_someone_elses_registration_number_is_422(api: tuple[FlaskClient, str, str]) -> None:
+    client, _, theirs = api
+    r = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"), headers=auth(theirs))
+    assert r.status_code == 422
+    assert [e["rule"] for e in r.get_json()["errors"]] == ["INTAKE.APLREGNO_NOT_YOURS"]
+
+
+def test_xsd_errors_are_422_with_every_error_located(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    r = client.post("/api/v1/messages", data=sample_bytes("general_co_xsd_invalid.xml"), headers=auth(ours))
+    assert r.status_code == 422
+    errors = {(e["rule"], e["path"], e["line"]) for e in r.get_json()["errors"]}
+    assert errors == {("XSD.minOccurs", "/Certificate/CertificateHead/InvDate", 14),
+                      ("XSD.pattern", "/Certificate/CertificateList/Goods[2]/HSCode", 57)}
+
+
+@pytest.mark.parametrize("payload, rule", [
+    (b"<Certificate><unclosed></Certificate>", "XML.malformed"),
+    (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>', "XML.unsafe"),
+    (b'<Other xmlns="urn:example"/>', "CATALOGUE.unknown_root"),
+])
+def test_unreadable_input_is_400_naming_the_problem(api: tuple[FlaskClient, str, str], payload: bytes,
+                                                    rule: str) -> None:
+    client, ours, _ = api
+    r = client.post("/api/v1/messages", data=payload, headers=auth(ours))
+    assert r.status_code == 400
+    assert r.get_json()["errors"][0]["rule"] == rule
+    assert "root:" not in r.get_data(as_text=True)  # no file content leaks back
+
+
+def test_oversized_body_is_413_before_it_is_read(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    r = client.post("/api/v1/messages", data=b"<a>" + b"x" * (65 * 1024) + b"</a>", headers=auth(ours))
+    assert r.status_code == 413
