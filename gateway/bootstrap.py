@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from adapters.sftp import SftpConfig, SftpTransport
-from messages.validate import Validator, get_validator
-from signing.keystore import KeyStore
-from signing.xmldsig import Verifier as XmlVerifier
 from sqlalchemy import Engine
 
 from adapters.base import Transport
+from adapters.sftp import SftpConfig, SftpTransport
 from gateway.config import Settings
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.migrate import upgrade
@@ -27,6 +24,9 @@ from gateway.domain.retry import RetryPolicy
 from gateway.services.dispatch import DispatchConfig, DispatchReport, dispatch_due
 from gateway.services.ports import SystemClock, Verifier
 from gateway.services.receipts import IngestReport, ingest_receipts
+from messages.validate import Validator, get_validator
+from signing.keystore import KeyStore
+from signing.xmldsig import Verifier as XmlVerifier
 
 
 @dataclass

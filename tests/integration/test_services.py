@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lxml import etree
-from signing.xmldsig import Verifier
 
 from adapters.base import TransportError
 from gateway.demo import sample_bytes
 from messages import envelope, receipt
+from signing.xmldsig import Verifier
 from tests.integration.world import ENT, World
 
 
