@@ -83,6 +83,18 @@ def exec_mock_customs(rest: Sequence[str]) -> int:
     return 0  # pragma: no cover
 
 
+def cmd_docs_messages(args: argparse.Namespace) -> int:
+    from gateway import docs_gen
+
+    if args.check:
+        stale = docs_gen.TARGET.read_text(encoding="utf-8") != docs_gen.messages_markdown()
+        print(f"{docs_gen.TARGET} is {'out of date: run `cogw docs messages`' if stale else 'up to date'}")
+        return 1 if stale else 0
+    changed = docs_gen.write()
+    print(f"{docs_gen.TARGET} {'written' if changed else 'unchanged'}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.demo import run_demo
 
@@ -126,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
                           add_help=False)
     mock.add_argument("rest", nargs=argparse.REMAINDER)
     mock.set_defaults(func=lambda a: exec_mock_customs(a.rest))
+
+    docs = sub.add_parser("docs", help="generated documentation").add_subparsers(dest="docs_command", required=True)
+    dm = docs.add_parser("messages", help="write docs/messages.md from the catalogue and rule registry")
+    dm.add_argument("--check", action="store_true", help="exit 1 if the file is out of date")
+    dm.set_defaults(func=cmd_docs_messages)
 
     demo = sub.add_parser("demo", help="gateway + mock customs on SQLite with sample traffic")
     demo.add_argument("--check", action="store_true", help="run non-interactively; exit 0 only if all samples end "

@@ -7,6 +7,8 @@ the validator picks schemas up from this table, nothing else needs to change.
 from dataclasses import dataclass
 from typing import Literal
 
+from messages.families import discovered_entries
+
 Direction = Literal["outbound", "inbound", "both"]
 
 NS_COMMON = "urn:cogateway:common:v1"
@@ -26,9 +28,11 @@ class Entry:
     schema: str  # file name in messages/xsd/
     description: str
     envelope_type: str  # Envelope/Head/MessageType when this document travels in an envelope
+    # Path below the root (local names) of the ERP's own document number: the idempotency identity.
+    document_key: str = ""
 
 
-CATALOGUE: tuple[Entry, ...] = (
+_CORE: tuple[Entry, ...] = (
     Entry(
         root=f"{{{NS_CERTIFICATE}}}Certificate",
         message_type="CO_APPLICATION",
@@ -38,6 +42,7 @@ CATALOGUE: tuple[Entry, ...] = (
         schema="gacc-certificate-v1.xsd",
         description="GACC certificate-of-origin application (declare, draft, amend, reissue)",
         envelope_type="CO_APPLICATION",
+        document_key="CertificateHead/DocumentNo",
     ),
     Entry(
         root=f"{{{NS_RECEIPT}}}ImportResponse",
@@ -70,6 +75,8 @@ CATALOGUE: tuple[Entry, ...] = (
         envelope_type="",
     ),
 )
+
+CATALOGUE: tuple[Entry, ...] = _CORE + discovered_entries()
 
 _BY_ROOT = {entry.root: entry for entry in CATALOGUE}
 _BY_TYPE = {entry.message_type: entry for entry in CATALOGUE}

@@ -12,8 +12,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gateway.domain.certificate_rules import check_certificate
 from gateway.domain.delivery import DeliveryState, DocumentStatus
+from gateway.domain.families import check_document
 from gateway.services.ports import (
     Clock,
     DuplicateMessage,
@@ -22,7 +22,7 @@ from gateway.services.ports import (
     NewMessage,
     Store,
 )
-from messages import certificate as certificate_codec
+from messages import codecs
 from messages.catalogue import Entry
 from messages.validate import Problem, Validator
 
@@ -87,19 +87,20 @@ def accept_message(
     cert: NewCertificate | None = None
     head: dict[str, str] | None = None
     document_no: str | None = None
-    if not issues and entry.family == CERTIFICATE_FAMILY:
-        doc = certificate_codec.decode(result.root)
-        head = doc.data["head"]
-        document_no = head.get("DocumentNo") or head.get("CertNo")
-        for v in check_certificate(doc.data):
+    if not issues:
+        doc = codecs.decode(entry, result.root)
+        document_no = codecs.document_number(entry, result.root)
+        for v in check_document(entry.family, doc.data):
             issues.append(Issue(v.rule_id, v.path, v.message, doc.lines.get(v.path), v.field_cn))
-        cert = NewCertificate(
-            cert_no=head.get("CertNo", ""),
-            cert_type=head.get("CertType", ""),
-            document_no=document_no or "",
-            dest_country=head.get("DestCountryCode", ""),
-            status=DocumentStatus.DRAFT.value,
-        )
+        if entry.family == CERTIFICATE_FAMILY:
+            head = doc.data["head"]
+            cert = NewCertificate(
+                cert_no=head.get("CertNo", ""),
+                cert_type=head.get("CertType", ""),
+                document_no=document_no or "",
+                dest_country=head.get("DestCountryCode", ""),
+                status=DocumentStatus.DRAFT.value,
+            )
 
     now = clock.now()
     with store.transaction() as tx:
@@ -120,7 +121,8 @@ def accept_message(
             )
             return IntakeResult("rejected", rejected.message_id, rejected.state, issues)
 
-    key = idempotency_key or f"{entry.message_type}:{document_no}"
+    # Without a document number of its own, identical bytes are the only safe identity.
+    key = idempotency_key or f"{entry.message_type}:{document_no or 'sha256:' + raw_sha}"
     try:
         with store.transaction() as tx:
             existing = tx.message_by_key(enterprise_id, key)
