@@ -24,7 +24,7 @@ from gateway.domain.retry import RetryPolicy
 from gateway.services.dispatch import DispatchConfig, DispatchReport, dispatch_due
 from gateway.services.ports import SystemClock, Verifier
 from gateway.services.receipts import IngestReport, ingest_receipts
-from messages.validate import Validator, get_validator
+from messages.validate import Validator
 from signing.keystore import KeyStore
 from signing.xmldsig import Verifier as XmlVerifier
 
@@ -44,7 +44,7 @@ class Container:
 
     @cached_property
     def validator(self) -> Validator:
-        return get_validator()
+        return Validator(max_bytes=self.settings.max_message_bytes)
 
     @cached_property
     def keystore(self) -> KeyStore:
@@ -63,8 +63,10 @@ class Container:
 
     @cached_property
     def verifiers(self) -> Mapping[str, Verifier]:
-        # Receipts are trusted only when signed by the pinned certificate of that authority.
-        return {name: XmlVerifier([self.keystore.certificate(name)]) for name in self.settings.authorities}
+        # Receipts are trusted only when signed by the pinned certificate of that authority. A missing
+        # certificate stops that authority's receipts (logged by ingest), not everyone's.
+        return {name: XmlVerifier([self.keystore.certificate(name)]) for name in self.settings.authorities
+                if self.keystore.has(name)}
 
     @cached_property
     def worker_id(self) -> str:
@@ -80,7 +82,7 @@ class Container:
         return dispatch_due(self.store, self.keystore, self.transports, self.clock, config)
 
     def ingest_once(self) -> IngestReport:
-        return ingest_receipts(self.store, self.transports, self.verifiers, self.clock)
+        return ingest_receipts(self.store, self.transports, self.verifiers, self.clock, validator=self.validator)
 
     def close(self) -> None:
         if "transports" in self.__dict__:

@@ -25,7 +25,7 @@ class AuthorityEndpoint:
     host: str = "127.0.0.1"
     port: int = 2222
     username: str = "gateway"
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     private_key_path: str | None = None
     host_key: str | None = None  # OpenSSH "type base64"; pinned when set
     accept_unknown_host_key: bool = False
@@ -36,9 +36,8 @@ class AuthorityEndpoint:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/gateway.db"
-    data_dir: str = "var"
     pki_dir: str = "var/pki"
-    pki_passphrase: str = ""
+    pki_passphrase: str = field(default="", repr=False)
     max_message_bytes: int = 5 * 1024 * 1024
     lease_seconds: int = 60
     max_attempts: int = 8
@@ -47,7 +46,6 @@ class Settings:
     receipt_poll_seconds: float = 5.0
     dispatch_poll_seconds: float = 1.0
     worker_id: str = ""
-    secret_key: str = ""
     authorities: Mapping[str, AuthorityEndpoint] = field(default_factory=dict)
 
     @property
@@ -55,6 +53,9 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+# GATEWAY_* variables read elsewhere, not settings.
+NOT_SETTINGS = frozenset({"GATEWAY_CONFIG", "GATEWAY_LOG_LEVEL", "GATEWAY_TEST_PG_URL"})
+_AUTHORITY_FIELDS = {f.name for f in fields(AuthorityEndpoint)} - {"authority"}
 _SCALARS = {f.name: f for f in fields(Settings) if f.name != "authorities"}
 
 
@@ -74,6 +75,9 @@ def _coerce(name: str, raw: Any, default: Any) -> Any:
 def _authority_from(name: str, values: Mapping[str, Any]) -> AuthorityEndpoint:
     defaults = AuthorityEndpoint(authority=name)
     kwargs: dict[str, Any] = {"authority": name}
+    unknown = set(values) - _AUTHORITY_FIELDS
+    if unknown:
+        raise SettingsError(f"authority {name}: unknown setting(s) {', '.join(sorted(unknown))}")
     for f in fields(AuthorityEndpoint):
         if f.name == "authority" or f.name not in values:
             continue
@@ -106,7 +110,7 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: str | None = 
             else:
                 raise SettingsError(f"GATEWAY_CONFIG {path}: unknown setting {key!r}")
     for key, raw in env.items():
-        if not key.startswith("GATEWAY_") or key == "GATEWAY_CONFIG":
+        if not key.startswith("GATEWAY_") or key in NOT_SETTINGS:
             continue
         name = key[len("GATEWAY_"):].lower()
         if name.startswith("authority_"):
@@ -114,6 +118,8 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: str | None = 
             authority_values.setdefault(auth.upper(), {})[attr] = raw
         elif name in _SCALARS:
             values[name] = raw
+        else:  # a typo must not silently fall back to a default (say, the SQLite database)
+            raise SettingsError(f"{key} is not a setting (known: {', '.join(sorted(_SCALARS))})")
     defaults = Settings()
     kwargs = {name: _coerce(f"GATEWAY_{name.upper()}", raw, getattr(defaults, name)) for name, raw in values.items()}
     kwargs["authorities"] = {a: _authority_from(a, v) for a, v in authority_values.items()}

@@ -27,6 +27,7 @@ from gateway.services.ports import EnterpriseInfo
 from signing.pki import init_pki
 
 ENTERPRISE = EnterpriseInfo(id="91350100M000100Y43", name="Xiamen Demo Trading Co., Ltd.", reg_no="350100001")
+DEMO_MARKER = ".cogw-demo"
 FINAL_STATES = {"DONE", "FAILED", "REJECTED"}
 
 
@@ -72,8 +73,12 @@ def _wait_final(client: httpx.Client, message_id: str, deadline: float) -> dict[
 
 def run_demo(*, check: bool, port: int = 8080, workdir: str = "var/demo", timeout: float = 90.0) -> int:
     root = Path(workdir).resolve()
+    if root.exists() and any(root.iterdir()) and not (root / DEMO_MARKER).exists():
+        print(f"{root} exists and is not a demo directory; refusing to delete it", file=sys.stderr)
+        return 2
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    (root / DEMO_MARKER).write_text("made by `cogw demo`; deleted and recreated by the next run\n")
     passphrase = secrets.token_urlsafe(24)  # lives only in this process and its child
     sftp_password = secrets.token_urlsafe(16)
     pki = root / "pki"
@@ -86,7 +91,7 @@ def run_demo(*, check: bool, port: int = 8080, workdir: str = "var/demo", timeou
     running: Running | None = None
     try:
         settings = Settings(
-            database_url=f"sqlite:///{root / 'gateway.db'}", data_dir=str(root), pki_dir=str(pki),
+            database_url=f"sqlite:///{root / 'gateway.db'}", pki_dir=str(pki),
             pki_passphrase=passphrase, dispatch_poll_seconds=0.3, receipt_poll_seconds=0.3,
             authorities={"GACC": AuthorityEndpoint(authority="GACC", port=mock.sftp_port, username="gateway",
                                                    password=sftp_password, host_key=mock.host_public_key)},

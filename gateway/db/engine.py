@@ -18,18 +18,28 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # WAL lets the API read while the worker writes; busy_timeout waits instead of failing.
+            # We issue BEGIN ourselves (below); pysqlite would otherwise start transactions lazily, so a
+            # claim's SELECT would run outside any transaction and two processes could claim one row.
+            dbapi_conn.isolation_level = None
+            # WAL lets readers go on while one writer works; busy_timeout waits instead of failing.
             cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=30000")  # first: switching to WAL itself may have to wait
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            # Take the write lock at BEGIN: read-then-write transactions (claims, transitions) serialise.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # Sessions in UTC, whatever the server's TimeZone: timestamps come back as +00:00.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"options": "-c timezone=UTC"})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

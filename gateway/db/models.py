@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from gateway.db.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -27,7 +28,7 @@ class Enterprise(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # USCC or another sender id
     name: Mapped[str] = mapped_column(String(200))
     reg_no: Mapped[str] = mapped_column(String(9))  # CO registration number 产地证备案号
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApiKey(Base):
@@ -38,8 +39,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)  # public lookup part, never a secret
     key_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the secret part
     label: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Message(Base):
@@ -62,12 +63,12 @@ class Message(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     raw_sha256: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     events: Mapped[list[MessageEvent]] = relationship(
         back_populates="message", order_by="MessageEvent.id", cascade="all, delete-orphan"
@@ -79,7 +80,7 @@ class MessageEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
     from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_state: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(64))
@@ -99,7 +100,7 @@ class Payload(Base):
     kind: Mapped[str] = mapped_column(String(10))  # raw | signed | errors
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Receipt(Base):
@@ -116,8 +117,8 @@ class Receipt(Base):
     status: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text, default="")
     reasons_json: Mapped[str] = mapped_column(Text, default="[]")
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     content_sha256: Mapped[str] = mapped_column(String(64))
     raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
@@ -134,7 +135,7 @@ class QuarantinedFile(Base):
     reason: Mapped[str] = mapped_column(Text)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_sha256: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Certificate(Base):
@@ -151,6 +152,6 @@ class Certificate(Base):
     document_no: Mapped[str] = mapped_column(String(64))
     dest_country: Mapped[str] = mapped_column(String(3), default="")
     status: Mapped[str] = mapped_column(String(20))
-    status_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reasons_json: Mapped[str] = mapped_column(Text, default="[]")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.db import models as m
+from gateway.domain.delivery import can_transition
 from gateway.services.ports import (
     DuplicateMessage,
     EnterpriseInfo,
@@ -83,7 +86,8 @@ class SqlTransaction:
         return _info(row)
 
     # --- delivery -----------------------------------------------------------------------------
-    def claim_due(self, *, now: datetime, owner: str, lease_until: datetime, limit: int) -> list[MessageInfo]:
+    def claim_due(self, *, now: datetime, owner: str, lease_until: datetime, limit: int,
+                  max_attempts: int | None = None) -> list[MessageInfo]:
         due = or_(and_(m.Message.state.in_(CLAIMABLE), m.Message.next_attempt_at <= now),
                   and_(m.Message.state == "SENDING", m.Message.lease_until < now))  # expired lease: reclaim
         stmt = select(m.Message).where(due).order_by(m.Message.next_attempt_at, m.Message.id).limit(limit)
@@ -91,15 +95,27 @@ class SqlTransaction:
             stmt = stmt.with_for_update(skip_locked=True)
         claimed = []
         for row in self.s.scalars(stmt):
+            if row.state == "SENDING" and max_attempts is not None and row.attempts >= max_attempts:
+                # A worker died (or hung) holding it on its last attempt: dead-letter it, don't loop forever.
+                self._move(row, "FAILED", actor=owner, at=now,
+                           reason=f"lease of {row.lease_owner} expired on attempt {row.attempts} of {max_attempts}")
+                row.last_error = "lease expired on the last attempt"
+                continue
             reason = (f"lease of {row.lease_owner} expired; reclaimed" if row.state == "SENDING"
                       else f"attempt {row.attempts + 1}")
-            self.s.add(m.MessageEvent(message_pk=row.id, at=now, from_state=row.state, to_state="SENDING",
-                                      actor=owner, reason=reason))
-            row.state, row.lease_owner, row.lease_until = "SENDING", owner, lease_until
+            self._move(row, "SENDING", actor=owner, at=now, reason=reason)
+            row.lease_owner, row.lease_until = owner, lease_until
             row.attempts += 1
-            row.updated_at = now
             claimed.append(_info(row))
         return claimed
+
+    def renew_lease(self, message_pk: int, owner: str, until: datetime) -> bool:
+        """Compare-and-set: extend our lease only if we still hold it."""
+        result = self.s.execute(update(m.Message)
+                                .where(m.Message.id == message_pk, m.Message.state == "SENDING",
+                                       m.Message.lease_owner == owner)
+                                .values(lease_until=until))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def payload(self, message_pk: int, kind: str) -> bytes | None:
         return self.s.scalar(select(m.Payload.content).where(m.Payload.message_pk == message_pk,
@@ -113,16 +129,17 @@ class SqlTransaction:
     def transition(self, message_pk: int, to_state: str, *, actor: str, reason: str,
                    expected_owner: str | None = None, next_attempt_at: datetime | None = None,
                    last_error: str | None = None) -> bool:
-        row = self.s.get(m.Message, message_pk)
-        if row is None:
+        """Move a message if the move is legal now; False (and nothing written) otherwise.
+
+        The row is locked first (PostgreSQL FOR UPDATE; SQLite transactions begin IMMEDIATE), so the
+        check and the write see the same state even with other workers and pollers running.
+        """
+        row = self.s.get(m.Message, message_pk, with_for_update=self._postgres)
+        if row is None or not can_transition(row.state, to_state):
             return False
         if expected_owner is not None and (row.lease_owner != expected_owner or row.state != "SENDING"):
             return False  # our lease expired and someone else owns the message now
-        now = datetime.now(UTC)
-        self.s.add(m.MessageEvent(message_pk=row.id, at=now, from_state=row.state, to_state=to_state,
-                                  actor=actor, reason=reason))
-        row.state = to_state
-        row.updated_at = now
+        self._move(row, to_state, actor=actor, at=datetime.now(UTC), reason=reason)
         row.next_attempt_at = next_attempt_at
         if last_error is not None:
             row.last_error = last_error
@@ -130,22 +147,33 @@ class SqlTransaction:
             row.lease_owner = row.lease_until = None
         return True
 
+    def _move(self, row: m.Message, to_state: str, *, actor: str, at: datetime, reason: str) -> None:
+        self.s.add(m.MessageEvent(message_pk=row.id, at=at, from_state=row.state, to_state=to_state,
+                                  actor=actor, reason=reason))
+        row.state = to_state
+        row.updated_at = at
+
     # --- receipts and documents ---------------------------------------------------------------
-    def receipt_known(self, authority: str, receipt_id: str) -> bool:
-        return self.s.scalar(select(m.Receipt.id).where(m.Receipt.authority == authority,
-                                                        m.Receipt.receipt_id == receipt_id)) is not None
+    def receipt_hash(self, authority: str, receipt_id: str) -> str | None:
+        """Content hash of a stored receipt, or None when we have never seen that receipt id."""
+        return self.s.scalar(select(m.Receipt.content_sha256).where(m.Receipt.authority == authority,
+                                                                    m.Receipt.receipt_id == receipt_id))
 
     def add_receipt(self, message_pk: int, receipt: ReceiptRecord, *, received_at: datetime) -> bool:
-        if self.receipt_known(receipt.authority, receipt.receipt_id):
-            return False
-        self.s.add(m.Receipt(authority=receipt.authority, receipt_id=receipt.receipt_id, message_pk=message_pk,
-                             kind=receipt.kind, seq_no=receipt.seq_no, status_code=receipt.status_code,
-                             status=receipt.status, text=receipt.text,
-                             reasons_json=json.dumps(list(receipt.reasons), ensure_ascii=False),
-                             issued_at=receipt.issued_at or received_at, received_at=received_at,
-                             content_sha256=receipt.content_sha256, raw=receipt.raw))
-        self.s.flush()
-        return True
+        """Insert once; False when that (authority, receipt id) exists (even if a concurrent poller won)."""
+        values = dict(authority=receipt.authority, receipt_id=receipt.receipt_id, message_pk=message_pk,
+                      kind=receipt.kind, seq_no=receipt.seq_no, status_code=receipt.status_code,
+                      status=receipt.status, text=receipt.text,
+                      reasons_json=json.dumps(list(receipt.reasons), ensure_ascii=False),
+                      issued_at=receipt.issued_at or received_at, received_at=received_at,
+                      content_sha256=receipt.content_sha256, raw=receipt.raw)
+        return self._insert_once(m.Receipt, values, ["authority", "receipt_id"])
+
+    def _insert_once(self, model: type[m.Receipt] | type[m.QuarantinedFile], values: dict[str, Any],
+                     keys: list[str]) -> bool:
+        insert = pg_insert if self._postgres else sqlite_insert
+        stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys).returning(model.id)
+        return self.s.execute(stmt).scalar() is not None  # no row back: it existed already
 
     def certificate_status(self, message_pk: int) -> str | None:
         return self.s.scalar(select(m.Certificate.status).where(m.Certificate.message_pk == message_pk))
@@ -158,13 +186,9 @@ class SqlTransaction:
         self.s.execute(update(m.Certificate).where(m.Certificate.message_pk == message_pk).values(**values))
 
     def quarantine(self, authority: str, file_name: str, content: bytes, reason: str, at: datetime) -> None:
-        sha = hashlib.sha256(content).hexdigest()
-        exists = self.s.scalar(select(m.QuarantinedFile.id).where(m.QuarantinedFile.authority == authority,
-                                                                  m.QuarantinedFile.content_sha256 == sha))
-        if exists is None:
-            self.s.add(m.QuarantinedFile(authority=authority, file_name=file_name, reason=reason, content=content,
-                                         content_sha256=sha, received_at=at))
-
+        self._insert_once(m.QuarantinedFile, dict(
+            authority=authority, file_name=file_name, reason=reason[:2000], content=content,
+            content_sha256=hashlib.sha256(content).hexdigest(), received_at=at), ["authority", "content_sha256"])
 
     # --- enterprises and keys -----------------------------------------------------------------
     def add_enterprise(self, info: EnterpriseInfo) -> bool:
@@ -217,10 +241,8 @@ class SqlTransaction:
 
 
 def iso(value: datetime | None) -> str | None:
-    """Timestamps are stored in UTC; SQLite hands them back naive."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+    """UTC timestamps (see gateway.db.types.UTCDateTime) as ISO 8601 with Z."""
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class SqlStore:

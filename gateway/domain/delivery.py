@@ -34,12 +34,14 @@ ALLOWED: MappingProxyType[DeliveryState, frozenset[DeliveryState]] = MappingProx
         _S.VALIDATED: frozenset({_S.QUEUED}),
         _S.REJECTED: frozenset(),
         _S.QUEUED: frozenset({_S.SENDING, _S.FAILED}),
-        _S.SENDING: frozenset({_S.SENT, _S.RETRY_WAIT, _S.FAILED}),
+        # An authority receipt proves delivery whatever the sender recorded meanwhile (the upload may
+        # have landed just before a crash or a dropped connection): hence the *→ACKNOWLEDGED moves.
+        _S.SENDING: frozenset({_S.SENT, _S.RETRY_WAIT, _S.FAILED, _S.ACKNOWLEDGED}),
         _S.SENT: frozenset({_S.ACKNOWLEDGED, _S.RETRY_WAIT, _S.FAILED}),
         _S.ACKNOWLEDGED: frozenset({_S.DONE}),
         _S.DONE: frozenset(),
-        _S.RETRY_WAIT: frozenset({_S.QUEUED, _S.SENDING, _S.FAILED}),
-        _S.FAILED: frozenset({_S.QUEUED}),
+        _S.RETRY_WAIT: frozenset({_S.QUEUED, _S.SENDING, _S.FAILED, _S.ACKNOWLEDGED}),
+        _S.FAILED: frozenset({_S.QUEUED, _S.ACKNOWLEDGED}),
     }
 )
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from adapters.base import OutboundFile, Transport, TransportError
 from gateway.domain.delivery import DeliveryState, DocumentStatus
 from gateway.domain.retry import RetryPolicy
+from gateway.services.documents import project
 from gateway.services.ports import Clock, MessageInfo, ReceiptRecord, SignerProvider, Store
 from messages import envelope, safexml
 
@@ -49,11 +50,16 @@ def dispatch_due(
     report = DispatchReport()
     now = clock.now()
     with store.transaction() as tx:
-        claimed = tx.claim_due(now=now, owner=config.owner,
-                               lease_until=now + timedelta(seconds=config.lease_seconds), limit=config.batch)
+        claimed = tx.claim_due(now=now, owner=config.owner, lease_until=now + timedelta(seconds=config.lease_seconds),
+                               limit=config.batch, max_attempts=config.retry.max_attempts)
     report.claimed = len(claimed)
     for msg in claimed:
-        _deliver_one(store, signers, transports, clock, config, msg, report)
+        try:
+            _deliver_one(store, signers, transports, clock, config, msg, report)
+        except Exception as exc:  # a bug or bad key for one message must not strand the rest of the batch
+            log.exception("delivering %s failed", msg.message_id)
+            _record_failure(store, clock, config, msg, f"{type(exc).__name__}: {exc}", transient=False,
+                            report=report)
     return report
 
 
@@ -97,6 +103,11 @@ def _deliver_one(
         if transport is None:
             raise TransportError(f"no transport configured for authority {msg.authority}", transient=False)
         signed = _signed_envelope(store, signers, clock, msg)
+        with store.transaction() as tx:
+            # The batch's lease may be running out: renew it, and do not upload what is no longer ours.
+            if not tx.renew_lease(msg.pk, config.owner, clock.now() + timedelta(seconds=config.lease_seconds)):
+                log.warning("lease on %s lost before upload; another worker has it", msg.message_id)
+                return
         result = transport.send(OutboundFile(name=f"{msg.message_id}.xml", content=signed, message_id=msg.message_id))
     except TransportError as exc:
         _record_failure(store, clock, config, msg, str(exc), transient=exc.transient, report=report)
@@ -107,14 +118,14 @@ def _deliver_one(
                               reason=f"uploaded as {result.remote_name}"
                               + (" (already present)" if result.already_present else ""))
         if not moved:
-            log.warning("lease on %s lost before SENT was recorded", msg.message_id)
+            # Lease lost, or receipts already moved the message on: either way the upload is recorded.
+            log.info("%s moved on before SENT was recorded", msg.message_id)
             return
         tx.add_receipt(msg.pk, ReceiptRecord(
             authority="GATEWAY", receipt_id=f"LOCAL-{msg.message_id}-0", kind="local", seq_no=0,
             status_code="SENT", status=SENT_TO_CUSTOMS_TEXT, text=SENT_TO_CUSTOMS_TEXT, issued_at=now,
             content_sha256=hashlib.sha256(signed).hexdigest()), received_at=now)
-        if tx.certificate_status(msg.pk) is not None:
-            tx.set_certificate_status(msg.pk, DocumentStatus.SENT_TO_CUSTOMS.value, at=now)
+        project(tx, msg.pk, DocumentStatus.SENT_TO_CUSTOMS.value, at=now)
     report.sent += 1
 
 
@@ -125,12 +136,12 @@ def _record_failure(store: Store, clock: Clock, config: DispatchConfig, msg: Mes
     with store.transaction() as tx:
         if transient and not config.retry.exhausted(attempts):
             delay = config.retry.delay(attempts)
-            tx.transition(msg.pk, DeliveryState.RETRY_WAIT.value, actor=config.owner, expected_owner=config.owner,
-                          reason=f"attempt {attempts} failed, retry in {delay:.1f}s: {error}",
-                          next_attempt_at=now + timedelta(seconds=delay), last_error=error)
-            report.retrying += 1
+            if tx.transition(msg.pk, DeliveryState.RETRY_WAIT.value, actor=config.owner,
+                             expected_owner=config.owner, reason=f"attempt {attempts} failed, retry in {delay:.1f}s: "
+                             f"{error}", next_attempt_at=now + timedelta(seconds=delay), last_error=error):
+                report.retrying += 1
         else:
             why = "permanent error" if not transient else f"gave up after {attempts} attempts"
-            tx.transition(msg.pk, DeliveryState.FAILED.value, actor=config.owner, expected_owner=config.owner,
-                          reason=f"{why}: {error}", last_error=error)
-            report.failed += 1
+            if tx.transition(msg.pk, DeliveryState.FAILED.value, actor=config.owner, expected_owner=config.owner,
+                             reason=f"{why}: {error}", last_error=error):
+                report.failed += 1

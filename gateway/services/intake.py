@@ -121,8 +121,14 @@ def accept_message(
             )
             return IntakeResult("rejected", rejected.message_id, rejected.state, issues)
 
-    # Without a document number of its own, identical bytes are the only safe identity.
-    key = idempotency_key or f"{entry.message_type}:{document_no or 'sha256:' + raw_sha}"
+    # The document's own number is its identity, whatever key the caller sends: one certificate number can
+    # never become two declarations. The caller's key (or, failing that, the bytes) covers unnumbered ones.
+    if document_no:
+        key = f"{entry.message_type}:{document_no}"
+    elif idempotency_key:
+        key = f"{entry.message_type}:key:{idempotency_key}"
+    else:
+        key = f"{entry.message_type}:sha256:{raw_sha}"
     try:
         with store.transaction() as tx:
             existing = tx.message_by_key(enterprise_id, key)

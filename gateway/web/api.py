@@ -6,6 +6,7 @@ Every route is scoped to the enterprise that owns the API key; another enterpris
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,6 +19,7 @@ from gateway.services.intake import accept_message
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,100}")
 STATUS_BY_OUTCOME = {"accepted": 202, "duplicate": 200, "conflict": 409, "rejected": 422, "malformed": 400}
 
 
@@ -52,9 +54,12 @@ def post_message() -> Any:
     raw = request.get_data(cache=False)
     if not raw:
         return _problem(400, "empty body: send the business XML document as the request body")
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        return _problem(400, "Idempotency-Key must be 1 to 100 printable ASCII characters")
     c = _container()
     result = accept_message(c.store, c.validator, c.clock, enterprise_id=g.enterprise_id, raw=raw,
-                            idempotency_key=request.headers.get("Idempotency-Key"))
+                            idempotency_key=key)
     body: dict[str, Any] = {"outcome": result.outcome, "message_id": result.message_id, "state": result.state}
     if result.issues:
         body["errors"] = [i.as_dict() for i in result.issues]

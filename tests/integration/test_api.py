@@ -100,3 +100,28 @@ def test_oversized_body_is_413_before_it_is_read(api: tuple[FlaskClient, str, st
     client, ours, _ = api
     r = client.post("/api/v1/messages", data=b"<a>" + b"x" * (65 * 1024) + b"</a>", headers=auth(ours))
     assert r.status_code == 413
+
+
+def test_x_api_key_header_works_like_bearer(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    r = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"),
+                    headers={"X-API-Key": ours, **XML})
+    assert r.status_code == 202
+
+
+def test_a_new_idempotency_key_cannot_make_a_second_declaration(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    first = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"),
+                        headers={**auth(ours), "Idempotency-Key": "retry-1"})
+    second = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"),
+                         headers={**auth(ours), "Idempotency-Key": "retry-2"})
+    assert first.status_code == 202 and second.status_code == 200
+    assert second.get_json()["message_id"] == first.get_json()["message_id"]
+
+
+def test_malformed_idempotency_key_is_400(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, _ = api
+    for bad in ("x" * 101, "has space"):
+        r = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"),
+                        headers={**auth(ours), "Idempotency-Key": bad})
+        assert r.status_code == 400

@@ -16,7 +16,30 @@ def test_migrations_match_the_models(database_url: str) -> None:
         raise AssertionError(f"models and migrations differ; add a migration:\n{exc}") from exc
 
 
-def test_upgrade_is_idempotent(database_url: str) -> None:
+def test_downgrade_then_upgrade_round_trips(database_url: str) -> None:
+    from sqlalchemy import inspect
+
+    from gateway.db.engine import make_engine
+
     upgrade(database_url)
-    upgrade(database_url)  # a second start must not fail or change anything
+    command.downgrade(alembic_config(database_url), "base")
+    engine = make_engine(database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+    upgrade(database_url)
+    command.check(alembic_config(database_url))
+
+
+def test_processes_starting_together_migrate_once(database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GATEWAY_DATABASE_URL": database_url}
+    procs = [subprocess.Popen([sys.executable, "-m", "gateway.cli", "db", "upgrade"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-800:] for _, err in results]
     command.check(alembic_config(database_url))

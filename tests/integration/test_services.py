@@ -3,12 +3,16 @@ validator and real signatures; the transport is the in-memory fake."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from lxml import etree
 
-from adapters.base import TransportError
+from adapters.base import OutboundFile, SendResult, TransportError
+from adapters.memory import MemoryTransport
 from gateway.demo import sample_bytes
+from gateway.services.ports import EnterpriseInfo
+from gateway.services.receipts import ingest_receipts
 from messages import envelope, receipt
 from signing.xmldsig import Verifier
 from tests.integration.world import ENT, World
@@ -166,3 +170,114 @@ def test_failed_ack_is_harmless_the_file_comes_back_as_a_duplicate(world: World)
     assert (first.applied, first.errors) == (1, 1) and world.transport.inbox == ["a.xml"]
     second = world.ingest()
     assert (second.applied, second.duplicates) == (0, 1) and world.transport.inbox == []
+
+
+class _SendHook(MemoryTransport):
+    """Runs `hook` inside send(), after the file has landed: the moment a crash or a race would hit."""
+
+    def __init__(self, hook: Callable[[], None]) -> None:
+        super().__init__()
+        self.hook = hook
+
+    def send(self, item: OutboundFile) -> SendResult:
+        result = super().send(item)
+        self.hook()
+        return result
+
+
+def test_outcome_arriving_before_sent_is_recorded_wins_and_is_not_undone(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    inbox = MemoryTransport()
+
+    def receipts_race_the_worker() -> None:
+        for body in _receipts(world, mid).values():  # type: ignore[arg-type]
+            inbox.deliver(f"{len(inbox.inbox)}.xml", body)
+        verifiers = {"GACC": Verifier([world.keys.certificate("GACC")])}
+        ingest_receipts(world.store, {"GACC": inbox}, verifiers, world.clock)
+
+    world.transport = _SendHook(receipts_race_the_worker)
+    world.dispatch()
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "DONE" and view["document"]["status"] == "APPROVED"
+    assert "SENT" not in [e["to"] for e in view["events"]]  # the late SENT was refused, not recorded
+
+
+def test_import_failure_fails_the_message_and_marks_the_document(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    failed = receipt.ImportResponse(f"GACC-{mid}-0", mid, "1", "报文导入失败", world.clock.now(),  # type: ignore[arg-type]
+                                    (receipt.Reason("AUTH.SIGNATURE.INVALID", "/Envelope/Signature", "bad"),))
+    world.transport.deliver("f.xml", world.authority_receipt(failed))
+    world.ingest()
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["state"] == "FAILED" and view["last_error"] == "报文导入失败"
+    assert view["document"]["status"] == "IMPORT_FAILED"
+    assert view["document"]["reasons"][0]["rule_id"] == "AUTH.SIGNATURE.INVALID"
+
+
+def test_a_bad_receipt_is_quarantined_and_does_not_block_the_next_one(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    now = world.clock.now()
+    unknown_status = world.authority_receipt(receipt.BusinessReceipt(
+        f"GACC-{mid}-1", mid, "E263501000010001", 1, "CANCELLED", "?", "", now))
+    world.transport.deliver("a-bad.xml", unknown_status)
+    world.transport.deliver("b-good.xml", _receipts(world, mid)["import"])  # type: ignore[arg-type]
+    report = world.ingest()
+    assert (report.quarantined, report.applied) == (1, 1)
+    assert world.transport.inbox == []
+    assert world.view(mid)["state"] == "ACKNOWLEDGED"  # type: ignore[arg-type]
+
+
+def test_known_receipt_id_with_different_content_is_quarantined_not_dropped(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    r = _receipts(world, mid)  # type: ignore[arg-type]
+    world.transport.deliver("a.xml", r["approved"])
+    world.ingest()
+    now = world.clock.now()
+    same_id_other_outcome = world.authority_receipt(receipt.BusinessReceipt(
+        f"GACC-{mid}-2", mid, "E263501000010001", 2, "RETURNED", "退证", "退证", now))
+    world.transport.deliver("b.xml", same_id_other_outcome)
+    report = world.ingest()
+    assert (report.quarantined, report.duplicates, report.applied) == (1, 0, 0)
+    view = world.view(mid)  # type: ignore[arg-type]
+    assert view["document"]["status"] == "APPROVED" and view["document"]["reasons"] == []
+
+
+def test_a_message_that_cannot_be_signed_fails_without_stranding_the_batch(world: World) -> None:
+    good = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    with world.store.transaction() as tx:
+        tx.add_enterprise(EnterpriseInfo("NOKEY0000000000001", "No key Co", "350100009"))
+    from gateway.services.intake import accept_message
+    from messages.validate import get_validator
+
+    raw = sample_bytes("general_co_approved.xml").replace(b"350100001", b"350100009")
+    nokey = accept_message(world.store, get_validator(), world.clock, enterprise_id="NOKEY0000000000001", raw=raw)
+    assert nokey.outcome == "accepted", nokey.issues
+    report = world.dispatch()
+    assert (report.sent, report.failed) == (1, 1)
+    assert f"{good}.xml" in world.transport.sent
+    with world.store.transaction() as tx:
+        view = tx.message_view("NOKEY0000000000001", nokey.message_id)  # type: ignore[arg-type]
+    assert view is not None and view["state"] == "FAILED" and "KeyStoreError" in view["last_error"]
+
+
+def test_no_upload_after_the_lease_was_lost(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    real_keys = world.keys
+
+    class SlowSigner:
+        """Signing takes longer than the lease; meanwhile another worker reclaims the message."""
+
+        def signer(self, party_id: str) -> object:
+            later = world.clock.now() + timedelta(minutes=5)
+            with world.store.transaction() as tx:
+                tx.claim_due(now=later, owner="w2", lease_until=later + timedelta(minutes=1), limit=5)
+            return real_keys.signer(party_id)
+
+    world.keys = SlowSigner()  # type: ignore[assignment]
+    world.dispatch()
+    assert world.transport.sent == {}  # w1 no longer owns it, so w1 does not upload
+    events = world.view(mid)["events"]  # type: ignore[arg-type]
+    assert events[-1]["actor"] == "w2" and events[-1]["to"] == "SENDING"

@@ -88,10 +88,8 @@ def test_expired_lease_is_reclaimed_and_old_owner_loses_it(store: SqlStore) -> N
     assert "expired" in view["events"][2]["reason"]
 
 
-@pytest.mark.postgres
-def test_concurrent_claims_on_postgres_never_share_a_row(database_url: str, store: SqlStore) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SKIP LOCKED is a PostgreSQL feature; SQLite runs one worker")
+def test_concurrent_claims_never_share_a_row(store: SqlStore) -> None:
+    # PostgreSQL: SKIP LOCKED; SQLite: transactions BEGIN IMMEDIATE, so claimers take turns.
     for i in range(40):
         _add(store, f"{i:032x}", key=f"k{i}")
     now = datetime.now(UTC)
@@ -127,12 +125,61 @@ def test_receipts_are_unique_per_authority_receipt_id(store: SqlStore) -> None:
         assert tx.add_receipt(pk, rec, received_at=now) is True
     with store.transaction() as tx:
         assert tx.add_receipt(pk, rec, received_at=now) is False
-        assert tx.receipt_known("GACC", "GACC-1")
-        assert not tx.receipt_known("CCPIT", "GACC-1")
+        assert tx.receipt_hash("GACC", "GACC-1") == rec.content_sha256
+        assert tx.receipt_hash("CCPIT", "GACC-1") is None
     with store.transaction() as tx:
         receipts = tx.receipts_view(ENT.id, "a" * 32)
         assert receipts is not None and [r["status"] for r in receipts] == ["海关入库成功"]
         assert tx.receipts_view("OTHER", "a" * 32) is None  # another enterprise sees nothing
+
+
+def test_lease_renewal_is_compare_and_set(store: SqlStore) -> None:
+    now = datetime.now(UTC)
+    pk = _add(store, "a" * 32, key="k1")
+    with store.transaction() as tx:
+        tx.claim_due(now=now, owner="w1", lease_until=now + timedelta(seconds=5), limit=1)
+    later = now + timedelta(seconds=6)
+    with store.transaction() as tx:
+        tx.claim_due(now=later, owner="w2", lease_until=later + timedelta(seconds=60), limit=1)
+    with store.transaction() as tx:
+        assert tx.renew_lease(pk, "w1", later + timedelta(minutes=1)) is False
+        assert tx.renew_lease(pk, "w2", later + timedelta(minutes=1)) is True
+
+
+def test_expired_lease_on_the_last_attempt_dead_letters_instead_of_looping(store: SqlStore) -> None:
+    now = datetime.now(UTC)
+    pk = _add(store, "a" * 32, key="k1")
+    with store.transaction() as tx:
+        tx.claim_due(now=now, owner="w1", lease_until=now + timedelta(seconds=5), limit=1, max_attempts=1)
+    later = now + timedelta(seconds=6)
+    with store.transaction() as tx:
+        assert tx.claim_due(now=later, owner="w2", lease_until=later, limit=1, max_attempts=1) == []
+    with store.transaction() as tx:
+        view = tx.message_view(ENT.id, "a" * 32)
+    assert view is not None and view["state"] == "FAILED" and "expired" in view["events"][-1]["reason"]
+    assert pk
+
+
+def test_illegal_transitions_are_refused(store: SqlStore) -> None:
+    pk = _add(store, "a" * 32, key="k1")
+    with store.transaction() as tx:
+        assert tx.transition(pk, "DONE", actor="t", reason="skip ahead") is False  # QUEUED -> DONE is not a move
+        assert tx.transition(pk, "FAILED", actor="t", reason="ok") is True
+        assert tx.transition(pk, "SENT", actor="t", reason="no") is False
+
+
+def test_timestamps_come_back_aware_utc(store: SqlStore) -> None:
+    from datetime import timezone
+
+    shanghai = timezone(timedelta(hours=8))
+    due = datetime(2026, 11, 23, 20, 0, tzinfo=shanghai)
+    _add(store, "a" * 32, key="k1", due=due)
+    with store.transaction() as tx:
+        claimed = tx.claim_due(now=datetime(2026, 11, 23, 12, 0, 1, tzinfo=UTC), owner="w",
+                               lease_until=datetime(2026, 11, 23, 12, 5, tzinfo=UTC), limit=1)
+        assert len(claimed) == 1  # 20:00+08:00 is 12:00Z: due one second earlier
+        view = tx.message_view(ENT.id, "a" * 32)
+    assert view is not None and view["created_at"].endswith("Z")
 
 
 def test_quarantine_keeps_one_copy_per_content(store: SqlStore) -> None:

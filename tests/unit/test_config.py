@@ -31,3 +31,15 @@ def test_unknown_toml_key_is_refused(tmp_path: Path) -> None:
     toml.write_text('databse_url = "typo"\n', encoding="utf-8")
     with pytest.raises(SettingsError, match="databse_url"):
         load_settings({}, toml_path=str(toml))
+
+
+def test_a_mistyped_variable_is_refused_not_ignored() -> None:
+    with pytest.raises(SettingsError, match="GATEWAY_DATABSE_URL"):
+        load_settings({"GATEWAY_DATABSE_URL": "postgresql://x/y"})
+    with pytest.raises(SettingsError, match="hots"):
+        load_settings({"GATEWAY_AUTHORITY_GACC_HOTS": "10.0.0.1"})
+
+
+def test_secrets_stay_out_of_reprs() -> None:
+    s = load_settings({"GATEWAY_PKI_PASSPHRASE": "pp-secret", "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret"})
+    assert "pp-secret" not in repr(s) and "sftp-secret" not in repr(s)

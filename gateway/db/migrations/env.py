@@ -10,8 +10,18 @@ from gateway.db.models import Base
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or "sqlite:///var/gateway.db"
 engine = make_engine(url)
+MIGRATION_LOCK = 0x636F6777  # "cogw": processes starting together migrate one at a time
+
 with engine.connect() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        connection.commit()  # the lock is per session; end the implicit transaction so Alembic owns its own
+    try:
+        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 engine.dispose()
