@@ -57,6 +57,14 @@ def cmd_enterprise_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enterprise_revoke_key(args: argparse.Namespace) -> int:
+    from gateway.services.enterprises import revoke_api_key
+
+    revoked = revoke_api_key(_container().store, args.key)
+    print("revoked" if revoked else "no active key with that prefix", file=sys.stdout if revoked else sys.stderr)
+    return 0 if revoked else 1
+
+
 def _serve(args: argparse.Namespace, *, web: bool, dispatch: bool, receipts: bool) -> int:
     from gateway import runtime
 
@@ -120,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--reg-no", required=True, help="9-digit CO registration number (产地证备案号)")
     add.add_argument("--label", default="", help="label for the API key")
     add.set_defaults(func=cmd_enterprise_add)
+    rev = ent.add_parser("revoke-key", help="revoke an API key at once (by the key or its public prefix)")
+    rev.add_argument("key", help="the key (cogw_<prefix>_<secret>) or just <prefix>")
+    rev.set_defaults(func=cmd_enterprise_revoke_key)
 
     for name, helptext, flags in (
         ("serve", "API + delivery worker + receipt polling in one process", (True, True, True)),

@@ -206,6 +206,11 @@ class SqlTransaction:
         row = self.s.scalar(select(m.ApiKey).where(m.ApiKey.prefix == prefix, m.ApiKey.revoked_at.is_(None)))
         return (row.enterprise_id, row.key_hash) if row else None
 
+    def revoke_api_key(self, prefix: str, at: datetime) -> bool:
+        result = self.s.execute(update(m.ApiKey).where(m.ApiKey.prefix == prefix, m.ApiKey.revoked_at.is_(None))
+                                .values(revoked_at=at))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     # --- read side ------------------------------------------------------------------------------
     def message_view(self, enterprise_id: str, message_id: str) -> dict[str, Any] | None:
         row = self.s.scalar(select(m.Message).where(m.Message.message_id == message_id,

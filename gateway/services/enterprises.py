@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import UTC, datetime
 
 from gateway.services.ports import EnterpriseInfo, Store
 
@@ -33,6 +34,14 @@ def issue_api_key(store: Store, enterprise_id: str, label: str = "") -> str:
             raise LookupError(f"unknown enterprise {enterprise_id}")
         tx.add_api_key(enterprise_id, prefix, _hash(secret), label)
     return f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def revoke_api_key(store: Store, presented_or_prefix: str) -> bool:
+    """Revoke by the full key or its public prefix (the part after `cogw_`); True when a key was revoked."""
+    parts = presented_or_prefix.strip().split("_", 2)
+    prefix = parts[1] if len(parts) >= 2 and parts[0] == KEY_PREFIX else parts[0]
+    with store.transaction() as tx:
+        return tx.revoke_api_key(prefix, datetime.now(UTC))
 
 
 def authenticate(store: Store, presented: str) -> str | None:

@@ -125,3 +125,14 @@ def test_malformed_idempotency_key_is_400(api: tuple[FlaskClient, str, str]) -> 
         r = client.post("/api/v1/messages", data=sample_bytes("form_e_approved.xml"),
                         headers={**auth(ours), "Idempotency-Key": bad})
         assert r.status_code == 400
+
+
+def test_a_revoked_key_is_refused_at_once(api: tuple[FlaskClient, str, str]) -> None:
+    from gateway.services.enterprises import revoke_api_key
+
+    client, ours, _ = api
+    assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 404  # authenticated
+    container = client.application.extensions["cogw"]
+    assert revoke_api_key(container.store, ours.split("_")[1]) is True
+    assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 401
+    assert revoke_api_key(container.store, ours) is False  # already revoked
