@@ -24,11 +24,16 @@ HEAD_FIELDS = (
     "UnloadPort", "TransMeans", "TransDetails", "IntendExpDate", "TradeModeCode", "FOBValue", "TotalAmt",
     "PriceTerms", "Curr", "ProducerSertFlag", "ExhibitFlag", "ThirdPartyInvFlag", "Producer",
     "OriCountryCode",
+    # type-specific special fields (CertificateHeadExtType)
+    "ExporterTel", "ExporterFax", "ExporterEmail", "ConsigneeTel", "ExpDeclDate", "BackToBackFlag",
+    "ApprovedExporterNo", "FirstRcepCountryCode", "OriProofFileName",
 )
 GOODS_FIELDS = (
     "GoodsItemFlag", "GNo", "HSCode", "GoodsName", "GoodsNameE", "PackQty", "PackUnit", "GoodsQty",
     "GoodsUnit", "GrossWt", "NetWt", "WtUnit", "InvPrice", "InvValue", "FOBValue", "ICompPrpr",
     "OriCriteria", "OriCriteriaSub", "OriCriteriaRef", "Producer", "InvNo",
+    # original proof of origin of the goods (GoodsExtType): RCEP back-to-back, movement certificate
+    "OriProofNo", "OriProofCountryCode", "OriProofHSCode",
 )
 MOD_FIELDS = ("OldCertNo", "ModReason", "ModColm", "OldSituDesc", "ModSituDesc", "OldDeclDate", "OldIssueDate")
 NONPARTY_FIELDS = ("SortNo", "EntName", "EntAddr", "EntCountryCode", "EntCountryName")

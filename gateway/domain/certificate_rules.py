@@ -1,13 +1,14 @@
-"""Business rules for GACC certificate applications (seed 001 ch. 4, DOMAIN.md).
+"""Business rules for GACC certificate applications (seed 001 ch. 4 and 5, DOMAIN.md).
 
 Input is the plain data shape of ``messages.certificate.decode``::
 
     {"head": {...}, "goods": [{...}], "mod": {...} | None, "nonparty": [{...}],
      "invoices": [{...}], "promises": [...]}
 
-``check_certificate`` runs the common rules and then the rules registered for the certificate type
-in ``TYPE_RULES``. Every finding is a ``Violation`` with a stable rule id (listed in ``RULES``); bad
-input never raises. Conventions:
+``check_certificate`` runs the common rules of this module (numbering, amendment / reissue, goods
+lines, special-field scope) and then the rules registered for the certificate type in
+``TYPE_RULES`` (``gateway.domain.certificate_types``). Every finding is a ``Violation`` with a
+stable rule id; bad input never raises. Conventions:
 
 - flags are ``'0'`` / ``'1'``; amounts and ratios are non-negative decimals; ``ICompPrpr`` (import
   content ratio) is a percentage 0-100;
@@ -15,6 +16,13 @@ input never raises. Conventions:
   goods value skip it, rules about values that are present still apply;
 - a number that does not parse is reported once (``FIELD.DECIMAL.INVALID``); rules that need it
   then stay silent.
+
+Rule catalogues: ``RULES`` lists every rule a schema-valid document can break (each has a sample in
+tests/data/families/gacc_certificate); ``SCHEMA_GUARD_RULES`` and
+``certificate_types.TYPE_SCHEMA_GUARD_RULES`` list the checks of presence and lexical form that
+gacc-certificate-v1.xsd already enforces on documents, which only plain data that skipped the schema
+can trip; ``ALL_RULES`` is both. ``RULES``, ``ALL_RULES`` and ``TYPE_RULES`` are assembled lazily
+with the type-specific module, which imports this one.
 """
 
 from __future__ import annotations
@@ -22,15 +30,35 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from types import MappingProxyType
 from typing import Any
 
 from gateway.domain.identifiers import hs_code_is_valid
-from gateway.domain.numbering import TYPE_CODES, parse_cert_no
+from gateway.domain.numbering import TYPE_CODES, CertNumber, parse_cert_no
 from gateway.domain.violations import Violation
+
+# ---------------------------------------------------------------------------------------------
+# certificate types
+
+#: Type codes the project assigned where DOMAIN.md has none (*assumed*: no public source found).
+ASSUMED_TYPE_CODES: Mapping[str, str] = MappingProxyType(
+    {"EM": "China-ASEAN movement certificate (流动证明, seed 001 §1.24); code assumed"}
+)
+#: Every certificate type these rules know: the GACC types plus the assumed ones.
+KNOWN_TYPE_CODES: Mapping[str, str] = MappingProxyType({**TYPE_CODES, **ASSUMED_TYPE_CODES})
+
+
+def parse_certificate_number(cert_no: str) -> CertNumber:
+    """``numbering.parse_cert_no`` that also accepts the assumed type codes; raises ``ValueError``."""
+    for code in ASSUMED_TYPE_CODES:
+        if isinstance(cert_no, str) and cert_no.startswith(code):
+            stand_in = next(c for c in TYPE_CODES if len(c) == len(code))
+            return replace(parse_cert_no(stand_in + cert_no[len(code) :]), type=code)
+    return parse_cert_no(cert_no)
+
 
 # ---------------------------------------------------------------------------------------------
 # paths and Chinese field names
@@ -70,8 +98,13 @@ FIELD_CN: Mapping[str, str] = MappingProxyType(
         "CertType": "证书类型",
         "CertStatus": "证书状态",
         "ApplyType": "申报类型",
+        "DestCountryCode": "目的地国家/地区",
+        "ModCertificate": "更改/重发信息",
         "OldCertNo": "原证书号",
         "ModReason": "更改原因",
+        "ModColm": "更改栏目",
+        "OldSituDesc": "原有情况描述",
+        "ModSituDesc": "更改情况描述",
         "OldDeclDate": "原申报日期",
         "OldIssueDate": "原签证日期",
         "FOBValue": "FOB值",
@@ -85,6 +118,15 @@ FIELD_CN: Mapping[str, str] = MappingProxyType(
         "ExhibitFlag": "是否展览证书",
         "ThirdPartyInvFlag": "是否第三方发票",
         "OriCountryCode": "原产国",
+        "ExporterTel": "出口商电话",
+        "ExporterFax": "出口商传真",
+        "ExporterEmail": "出口商邮箱",
+        "ConsigneeTel": "进口商电话",
+        "ExpDeclDate": "出口报关日期",
+        "BackToBackFlag": "是否背对背证书",
+        "ApprovedExporterNo": "经核准出口商授权号",
+        "FirstRcepCountryCode": "首次出口的RCEP原产国",
+        "OriProofFileName": "进口证书扫描件",
         "CertificateList": "货物信息",
         "GoodsItemFlag": "非货物项",
         "GNo": "序号",
@@ -100,6 +142,9 @@ FIELD_CN: Mapping[str, str] = MappingProxyType(
         "OriCriteria": "原产地标准",
         "OriCriteriaSub": "原产地子标准",
         "OriCriteriaRef": "原产地标准辅助项",
+        "OriProofNo": "原始原产地证明编号",
+        "OriProofCountryCode": "原始原产地证明原产国",
+        "OriProofHSCode": "原始原产地证明HS编码",
         "NonpartyCorpList": "第三方发票/非缔约方公司",
         "EntName": "名称",
         "EntCountryCode": "国别/地区",
@@ -122,7 +167,8 @@ def violation(rule_id: str, path: str, message: str) -> Violation:
 # input normalisation
 
 
-def _text(mapping: Mapping[str, Any], key: str) -> str:
+def text_of(mapping: Mapping[str, Any], key: str) -> str:
+    """The stripped text of ``mapping[key]`` ('' when absent or None)."""
     value = mapping.get(key)
     if value is None:
         return ""
@@ -159,11 +205,16 @@ class Certificate:
 
     @property
     def cert_type(self) -> str:
-        return _text(self.head, "CertType")
+        return text_of(self.head, "CertType")
+
+    @property
+    def back_to_back(self) -> bool:
+        """An RCEP back-to-back certificate (seed 001 §1.26)."""
+        return self.cert_type == "RC" and self.h("BackToBackFlag") == "1"
 
     def h(self, field: str) -> str:
         """Head field text ('' when absent)."""
-        return _text(self.head, field)
+        return text_of(self.head, field)
 
     def lines(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
         """Goods lines with their 1-based index."""
@@ -171,13 +222,13 @@ class Certificate:
 
 
 def is_non_goods(line: Mapping[str, Any]) -> bool:
-    return _text(line, "GoodsItemFlag") == "1"
+    return text_of(line, "GoodsItemFlag") == "1"
 
 
 _DECIMAL = re.compile(r"\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_PERCENT = re.compile(r"(\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%")
-_CENT = Decimal("0.01")
+PERCENT = re.compile(r"(\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))\s*%")
+CENT = Decimal("0.01")
 
 
 def to_decimal(text: str) -> Decimal | None:
@@ -185,39 +236,40 @@ def to_decimal(text: str) -> Decimal | None:
     return Decimal(text) if _DECIMAL.fullmatch(text) else None
 
 
-def _date_ok(text: str) -> bool:
+def to_date(text: str) -> datetime.date | None:
+    """A real ``yyyy-MM-dd`` date, or None."""
     match = _DATE.fullmatch(text)
     if match is None:
-        return False
+        return None
     try:
-        datetime.date(*(int(part) for part in match.groups()))
+        return datetime.date(*(int(part) for part in match.groups()))
     except ValueError:
-        return False
-    return True
+        return None
 
 
-def _plain(number: Decimal) -> str:
+def plain(number: Decimal) -> str:
+    """A decimal without exponent or trailing zeros (``12.50`` -> ``12.5``)."""
     text = format(number, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _ratio(line: Mapping[str, Any]) -> tuple[str, Decimal | None]:
+def ratio_of(line: Mapping[str, Any]) -> tuple[str, Decimal | None]:
     """(text, value) of ICompPrpr; value is None when empty or invalid."""
-    text = _text(line, "ICompPrpr")
+    text = text_of(line, "ICompPrpr")
     return text, to_decimal(text)
 
 
 # ---------------------------------------------------------------------------------------------
-# common rules
+# common rules: field forms (guards for plain data), numbering
 
 Rule = Callable[[Certificate], Iterable[Violation]]
 
-HEAD_FLAGS = ("ApplyType", "ProducerSertFlag", "ExhibitFlag", "ThirdPartyInvFlag")
+HEAD_FLAGS = ("ApplyType", "ProducerSertFlag", "ExhibitFlag", "ThirdPartyInvFlag", "BackToBackFlag")
 GOODS_FLAGS = ("GoodsItemFlag",)
 HEAD_DECIMALS = ("FOBValue", "TotalAmt")
 GOODS_DECIMALS = ("PackQty", "GoodsQty", "GrossWt", "NetWt", "InvPrice", "InvValue", "FOBValue", "ICompPrpr")
 INVOICE_DECIMALS = ("Value",)
-HEAD_DATES = ("InvDate", "IntendExpDate")
+HEAD_DATES = ("InvDate", "IntendExpDate", "ExpDeclDate")
 MOD_DATES = ("OldDeclDate", "OldIssueDate")
 INVOICE_DATES = ("InvDate",)
 
@@ -242,7 +294,7 @@ def _fields(c: Certificate) -> Iterator[tuple[str, str, str]]:
         ]
     for mapping, at, kind, names in groups:
         for name in names:
-            text = _text(mapping, name)
+            text = text_of(mapping, name)
             if text:
                 yield kind, at(name), text
 
@@ -253,14 +305,14 @@ def field_formats(c: Certificate) -> Iterator[Violation]:
             yield violation("FIELD.FLAG.INVALID", path, f"flag must be '0' or '1', got {text!r}")
         elif kind == "decimal" and to_decimal(text) is None:
             yield violation("FIELD.DECIMAL.INVALID", path, f"must be a non-negative decimal number, got {text!r}")
-        elif kind == "date" and not _date_ok(text):
+        elif kind == "date" and to_date(text) is None:
             yield violation("FIELD.DATE.INVALID", path, f"must be a date yyyy-MM-dd, got {text!r}")
 
 
 def cert_type_known(c: Certificate) -> Iterator[Violation]:
     if not c.cert_type:
         yield violation("CERT.TYPE.REQUIRED", head_path("CertType"), "certificate type is required")
-    elif c.cert_type not in TYPE_CODES:
+    elif c.cert_type not in KNOWN_TYPE_CODES:
         yield violation("CERT.TYPE.UNKNOWN", head_path("CertType"), f"unknown certificate type {c.cert_type!r}")
 
 
@@ -271,16 +323,25 @@ def cert_number(c: Certificate) -> Iterator[Violation]:
         yield violation("CERT.NUMBER.REQUIRED", path, "certificate number is required")
         return
     try:
-        parsed = parse_cert_no(cert_no)
+        parsed = parse_certificate_number(cert_no)
     except ValueError as exc:
         yield violation("CERT.NUMBER.FORMAT", path, str(exc))
         return
-    if c.cert_type in TYPE_CODES and parsed.type != c.cert_type:
+    if c.cert_type in KNOWN_TYPE_CODES and parsed.type != c.cert_type:
         yield violation(
             "CERT.NUMBER.TYPE_MISMATCH",
             path,
             f"certificate number starts with {parsed.type!r} but the certificate type is {c.cert_type!r}",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# common rules: amendment, reissue, amend-and-reissue (seed 001 ch. 5)
+
+STATUS_NAMES = MappingProxyType({"1": "amended", "2": "reissued", "3": "amended and reissued"})
+#: ModCertificate fields that describe a change; an amendment (1, 3) fills them all (更改栏目,
+#: 原有情况描述, 更改情况描述); a plain reissue (2) changes nothing and may leave them out.
+CHANGE_FIELDS = ("ModColm", "OldSituDesc", "ModSituDesc")
 
 
 def cert_status(c: Certificate) -> Iterator[Violation]:
@@ -293,9 +354,15 @@ def cert_status(c: Certificate) -> Iterator[Violation]:
         )
         return
     if status == "0":
+        if c.mod is not None:
+            yield violation(
+                "CERT.MOD.NOT_EXPECTED",
+                MOD,
+                "a new certificate (CertStatus 0) has no ModCertificate; amend or reissue with CertStatus 1-3",
+            )
         return
     mod = c.mod or {}
-    old_no = _text(mod, "OldCertNo")
+    old_no = text_of(mod, "OldCertNo")
     if not old_no:
         yield violation(
             "CERT.STATUS.OLD_CERT_REQUIRED",
@@ -308,12 +375,63 @@ def cert_status(c: Certificate) -> Iterator[Violation]:
             sub_path(MOD, "OldCertNo"),
             "an amended or reissued certificate needs a new number, different from OldCertNo",
         )
-    if not _text(mod, "ModReason"):
+    else:
+        yield from _old_cert_number(c, old_no)
+    if not text_of(mod, "ModReason"):
         yield violation(
             "CERT.STATUS.MOD_REASON_REQUIRED",
             sub_path(MOD, "ModReason"),
             f"CertStatus {status} (amend / reissue) needs ModCertificate/ModReason",
         )
+    if status in ("1", "3"):
+        for name in CHANGE_FIELDS:
+            if not text_of(mod, name):
+                yield violation(
+                    "CERT.MOD.CHANGE_REQUIRED",
+                    sub_path(MOD, name),
+                    f"an {STATUS_NAMES[status]} certificate describes the change: ModCertificate/{name} is required",
+                )
+    yield from _old_dates(c, status)
+
+
+def _old_cert_number(c: Certificate, old_no: str) -> Iterator[Violation]:
+    """The original is a standard number of the same type (type conversion is another operation)."""
+    path = sub_path(MOD, "OldCertNo")
+    try:
+        old = parse_certificate_number(old_no)
+    except ValueError as exc:
+        yield violation("CERT.MOD.OLD_CERT_FORMAT", path, f"OldCertNo: {exc}")
+        return
+    if c.cert_type in KNOWN_TYPE_CODES and old.type != c.cert_type:
+        yield violation(
+            "CERT.MOD.OLD_CERT_TYPE",
+            path,
+            f"an amendment or reissue keeps the certificate type: OldCertNo is type {old.type!r}, "
+            f"the certificate {c.cert_type!r}",
+        )
+
+
+def _old_dates(c: Certificate, status: str) -> Iterator[Violation]:
+    mod = c.mod or {}
+    issued_text = text_of(mod, "OldIssueDate")
+    if not issued_text:
+        yield violation(
+            "CERT.MOD.OLD_ISSUE_DATE_REQUIRED",
+            sub_path(MOD, "OldIssueDate"),
+            f"only an approved certificate can be {STATUS_NAMES[status]}: give its issue date (OldIssueDate)",
+        )
+        return
+    declared, issued = to_date(text_of(mod, "OldDeclDate")), to_date(issued_text)
+    if declared is not None and issued is not None and declared > issued:
+        yield violation(
+            "CERT.MOD.DATE_ORDER",
+            sub_path(MOD, "OldIssueDate"),
+            f"the original certificate was issued ({issued}) before it was declared ({declared})",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# common rules: goods lines
 
 
 def goods_present(c: Certificate) -> Iterator[Violation]:
@@ -323,7 +441,7 @@ def goods_present(c: Certificate) -> Iterator[Violation]:
 
 def goods_numbering(c: Certificate) -> Iterator[Violation]:
     for i, line in c.lines():
-        gno = _text(line, "GNo")
+        gno = text_of(line, "GNo")
         if not (gno.isascii() and gno.isdecimal() and int(gno) == i):
             yield violation(
                 "GOODS.GNO.SEQUENCE", goods_path(i, "GNo"), f"goods lines are numbered 1..n: expected {i}, got {gno!r}"
@@ -332,7 +450,7 @@ def goods_numbering(c: Certificate) -> Iterator[Violation]:
 
 def goods_hs_code(c: Certificate) -> Iterator[Violation]:
     for i, line in c.lines():
-        hs = _text(line, "HSCode")
+        hs = text_of(line, "HSCode")
         if not hs:
             if not is_non_goods(line):
                 yield violation("GOODS.HS.REQUIRED", goods_path(i, "HSCode"), "HS code is required")
@@ -344,7 +462,7 @@ def goods_hs_code(c: Certificate) -> Iterator[Violation]:
 
 def goods_ratio_range(c: Certificate) -> Iterator[Violation]:
     for i, line in c.lines():
-        _, ratio = _ratio(line)
+        _, ratio = ratio_of(line)
         if ratio is not None and ratio > 100:
             yield violation(
                 "GOODS.RATIO.RANGE",
@@ -353,8 +471,20 @@ def goods_ratio_range(c: Certificate) -> Iterator[Violation]:
             )
 
 
+def goods_weights(c: Certificate) -> Iterator[Violation]:
+    """Net weight cannot exceed gross weight (same line, both given)."""
+    for i, line in c.lines():
+        gross, net = to_decimal(text_of(line, "GrossWt")), to_decimal(text_of(line, "NetWt"))
+        if gross is not None and net is not None and net > gross:
+            yield violation(
+                "GOODS.WEIGHT.NET_EXCEEDS_GROSS",
+                goods_path(i, "NetWt"),
+                f"net weight {plain(net)} exceeds gross weight {plain(gross)}",
+            )
+
+
 def fob_sum(c: Certificate) -> Iterator[Violation]:
-    texts = [_text(line, "FOBValue") for line in c.goods]
+    texts = [text_of(line, "FOBValue") for line in c.goods]
     values = [to_decimal(t) for t in texts if t]
     if not values or any(v is None for v in values):
         return
@@ -362,15 +492,68 @@ def fob_sum(c: Certificate) -> Iterator[Violation]:
     head_text = c.h("FOBValue")
     if not head_text:
         yield violation(
-            "GOODS.FOB.SUM", head_path("FOBValue"), f"FOBValue is required: goods lines add up to {_plain(total)}"
+            "GOODS.FOB.SUM", head_path("FOBValue"), f"FOBValue is required: goods lines add up to {plain(total)}"
         )
         return
     head_value = to_decimal(head_text)
-    if head_value is not None and abs(head_value - total) > _CENT:
+    if head_value is not None and abs(head_value - total) > CENT:
         yield violation(
             "GOODS.FOB.SUM",
             head_path("FOBValue"),
-            f"FOBValue {_plain(head_value)} differs from the sum of the goods lines {_plain(total)}",
+            f"FOBValue {plain(head_value)} differs from the sum of the goods lines {plain(total)}",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# common rules: special fields used by one type only
+
+#: Head fields of the RCEP back-to-back certificate (seed 001 §1.26).
+BACK_TO_BACK_HEAD = ("ApprovedExporterNo", "FirstRcepCountryCode", "OriProofFileName")
+#: Goods fields naming the imported goods' original proof of origin (进境货物原产地信息): RCEP
+#: back-to-back (§1.26) and the China-ASEAN movement certificate (§1.24).
+ORI_PROOF_GOODS = ("OriProofNo", "OriProofCountryCode", "OriProofHSCode")
+ORI_PROOF_TYPES = ("EM",)  # plus RC when BackToBackFlag = 1
+
+
+def special_field_scope(c: Certificate) -> Iterator[Violation]:
+    """Back-to-back and original-proof fields only where the type uses them (catches a missing flag)."""
+    if c.h("BackToBackFlag") == "1" and c.cert_type != "RC":
+        yield violation(
+            "RCEP.B2B.NOT_APPLICABLE",
+            head_path("BackToBackFlag"),
+            f"only an RCEP certificate (RC) can be back-to-back, not type {c.cert_type!r}",
+        )
+    elif not c.back_to_back:
+        for name in BACK_TO_BACK_HEAD:
+            if c.h(name):
+                yield violation(
+                    "RCEP.B2B.NOT_APPLICABLE",
+                    head_path(name),
+                    f"{name} belongs to an RCEP back-to-back certificate (CertType RC, BackToBackFlag 1)",
+                )
+    if c.back_to_back or c.cert_type in ORI_PROOF_TYPES:
+        return
+    for i, line in c.lines():
+        for name in ORI_PROOF_GOODS:
+            if text_of(line, name):
+                yield violation(
+                    "ORIPROOF.NOT_APPLICABLE",
+                    goods_path(i, name),
+                    f"{name} is only for RCEP back-to-back (RC with BackToBackFlag 1) and movement (EM) certificates",
+                )
+
+
+CONFIDENTIAL_PRODUCER = "AVAILABLE UPON REQUEST"
+
+
+def producer_confidential(c: Certificate) -> Iterator[Violation]:
+    """生产商保密 (seed 001 §1.3): the producer box reads AVAILABLE UPON REQUEST."""
+    if c.h("ProducerSertFlag") == "1" and " ".join(c.h("Producer").split()) != CONFIDENTIAL_PRODUCER:
+        yield violation(
+            "CERT.PRODUCER.CONFIDENTIAL_TEXT",
+            head_path("Producer"),
+            f"with producer confidential (ProducerSertFlag 1) the producer description is "
+            f"{CONFIDENTIAL_PRODUCER!r}, got {c.h('Producer')!r}",
         )
 
 
@@ -383,370 +566,92 @@ COMMON_RULES: tuple[Rule, ...] = (
     goods_numbering,
     goods_hs_code,
     goods_ratio_range,
+    goods_weights,
     fob_sum,
-)
-
-# ---------------------------------------------------------------------------------------------
-# origin criteria
-
-#: Allowed OriCriteria per certificate type (DOMAIN.md). "" in a set means "may be left empty";
-#: otherwise goods lines must carry one of the values.
-ORIGIN_CRITERIA: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "E": frozenset({"WO", "PE", "PSR", "CTH", ""}),
-        "G": frozenset({"P", "W", "F", "Y", "PK"}),
-        "RC": frozenset({"WO", "PE", "CTC", "RVC", "CR"}),
-        "A": frozenset({"WO", "WP", "PSR"}),
-        "F": frozenset({"WO", "WP", "PSR"}),
-        "K": frozenset({"WO", "WP", "PSR", "OP"}),
-        "H": frozenset({"WO", "WP", "PSR", "PSR ACU", "PSR DMI", "PSR FG"}),
-        "GE": frozenset({"WO", "WP", "40%", "PSR"}),
-    }
-)
-
-
-def criteria_allowed(cert_type: str, allowed: frozenset[str]) -> Rule:
-    """Rule: OriCriteria is one of ``allowed``; required on goods lines unless "" is allowed."""
-    shown = ", ".join(sorted(a for a in allowed if a)) + (" or empty" if "" in allowed else "")
-
-    def rule(c: Certificate) -> Iterator[Violation]:
-        for i, line in c.lines():
-            crit = _text(line, "OriCriteria")
-            path = goods_path(i, "OriCriteria")
-            if not crit:
-                if "" not in allowed and not is_non_goods(line):
-                    yield violation(f"ORIGIN.{cert_type}.REQUIRED", path, f"origin criterion is required ({shown})")
-            elif crit not in allowed:
-                yield violation(
-                    f"ORIGIN.{cert_type}.ALLOWED",
-                    path,
-                    f"origin criterion {crit!r} is not allowed for type {cert_type} ({shown})",
-                )
-
-    rule.__name__ = f"criteria_allowed_{cert_type}"
-    return rule
-
-
-def no_origin_criterion(c: Certificate) -> Iterator[Violation]:
-    """Type C: a general certificate carries no origin criterion."""
-    for i, line in c.lines():
-        crit = _text(line, "OriCriteria")
-        if crit:
-            yield violation(
-                "ORIGIN.C.NONE_ALLOWED",
-                goods_path(i, "OriCriteria"),
-                f"a general certificate (C) has no origin criterion, got {crit!r}",
-            )
-
-
-def form_e_origin(c: Certificate) -> Iterator[Violation]:
-    """Seed 001 §1.4: sub-criterion, auxiliary item and import ratio for each Form E criterion."""
-    for i, line in c.lines():
-        crit = _text(line, "OriCriteria")
-        sub = _text(line, "OriCriteriaSub")
-        ref = _text(line, "OriCriteriaRef")
-        ratio_text, ratio = _ratio(line)
-        ratio_bad = bool(ratio_text) and ratio is None  # reported by FIELD.DECIMAL.INVALID
-        at = partial(goods_path, i)
-        if crit not in ORIGIN_CRITERIA["E"] or (not crit and is_non_goods(line)):
-            continue
-        if sub and crit != "PSR":
-            yield violation(
-                "ORIGIN.E.SUB_NOT_ALLOWED", at("OriCriteriaSub"), "only criterion PSR takes a sub-criterion"
-            )
-        if crit in ("WO", "PE"):
-            if ref:
-                yield violation(
-                    "ORIGIN.E.WO_PE_AUX_EMPTY",
-                    at("OriCriteriaRef"),
-                    f"criterion {crit} leaves the auxiliary item empty",
-                )
-            if ratio is not None and ratio != 0:
-                yield violation(
-                    "ORIGIN.E.WO_PE_RATIO_ZERO", at("ICompPrpr"), f"criterion {crit} needs import content ratio 0"
-                )
-        elif crit in ("PSR", "CTH"):
-            if crit == "PSR" and not sub:
-                yield violation(
-                    "ORIGIN.E.PSR_SUB_REQUIRED",
-                    at("OriCriteriaSub"),
-                    "criterion PSR needs a sub-criterion: 1 (RVC 40), 2 (CTC) or 3 (process rule)",
-                )
-            elif crit == "PSR" and sub not in ("1", "2", "3"):
-                yield violation(
-                    "ORIGIN.E.PSR_SUB_INVALID",
-                    at("OriCriteriaSub"),
-                    f"PSR sub-criterion must be 1 (RVC 40), 2 (CTC) or 3 (process rule), got {sub!r}",
-                )
-            if ref:
-                yield violation(
-                    f"ORIGIN.E.{crit}_AUX_EMPTY",
-                    at("OriCriteriaRef"),
-                    f"criterion {crit} leaves the auxiliary item empty",
-                )
-            if not ratio_bad and (ratio is None or ratio <= 0):
-                yield violation(
-                    f"ORIGIN.E.{crit}_RATIO_POSITIVE",
-                    at("ICompPrpr"),
-                    f"criterion {crit} needs an import content ratio > 0",
-                )
-        else:  # empty criterion: HS in neither the PSR list nor the CTH range
-            if not ratio_text:
-                yield violation(
-                    "ORIGIN.E.EMPTY_RATIO_REQUIRED",
-                    at("ICompPrpr"),
-                    "without an origin criterion the import content ratio is required",
-                )
-            if ratio is None:
-                continue
-            if ratio > 60:
-                yield violation(
-                    "ORIGIN.E.EMPTY_RATIO_MAX_60",
-                    at("ICompPrpr"),
-                    f"without an origin criterion the import content ratio may not exceed 60%, got {_plain(ratio)}%",
-                )
-            if ratio <= 100:
-                expected = 100 - ratio
-                match = _PERCENT.fullmatch(ref)
-                if match is None or abs(Decimal(match.group(1)) - expected) > _CENT:
-                    yield violation(
-                        "ORIGIN.E.EMPTY_AUX_FORMULA",
-                        at("OriCriteriaRef"),
-                        f"without an origin criterion the auxiliary item is (100 - ratio)%: "
-                        f"expected {_plain(expected)}%, got {ref!r}",
-                    )
-
-
-def form_e_exhibition(c: Certificate) -> Iterator[Violation]:
-    if c.h("ExhibitFlag") == "1" and not c.h("Consignee"):
-        yield violation(
-            "FORM_E.EXHIBIT_CONSIGNEE_REQUIRED",
-            head_path("Consignee"),
-            "an exhibition certificate carries the exhibition name and address in the consignee",
-        )
-
-
-def form_e_third_party(c: Certificate) -> Iterator[Violation]:
-    third_party = c.h("ThirdPartyInvFlag") == "1"
-    if third_party and not c.nonparty:
-        yield violation(
-            "FORM_E.THIRD_PARTY_NONPARTY_REQUIRED",
-            NONPARTY_LIST,
-            "a third-party invoice needs at least one non-party company (name, country)",
-        )
-    if not third_party and c.nonparty:
-        yield violation(
-            "FORM_E.NONPARTY_WITHOUT_THIRD_PARTY",
-            NONPARTY_LIST,
-            "non-party companies are given only with a third-party invoice (ThirdPartyInvFlag = 1)",
-        )
-    for i, corp in enumerate(c.nonparty, start=1):
-        if not _text(corp, "EntName"):
-            yield violation(
-                "FORM_E.NONPARTY_NAME_REQUIRED", nonparty_path(i, "EntName"), "non-party company name is required"
-            )
-        if not (_text(corp, "EntCountryCode") or _text(corp, "EntCountryName")):
-            yield violation(
-                "FORM_E.NONPARTY_COUNTRY_REQUIRED",
-                nonparty_path(i, "EntCountryCode"),
-                "non-party company country is required",
-            )
-
-
-def gsp_origin(c: Certificate) -> Iterator[Violation]:
-    """Type G: W takes the HS heading as XX.XX; F and Y cap the import content."""
-    for i, line in c.lines():
-        crit = _text(line, "OriCriteria")
-        _, ratio = _ratio(line)
-        if crit == "W":
-            hs = _text(line, "HSCode")
-            ref = _text(line, "OriCriteriaRef")
-            if hs_code_is_valid(hs) and ref != f"{hs[:2]}.{hs[2:4]}":
-                yield violation(
-                    "ORIGIN.G.W_REF_HS4",
-                    goods_path(i, "OriCriteriaRef"),
-                    f"criterion W takes the first four HS digits as the auxiliary item: "
-                    f"expected {hs[:2]}.{hs[2:4]}, got {ref!r}",
-                )
-        elif crit == "F" and ratio is not None and ratio > 40:
-            yield violation(
-                "ORIGIN.G.F_RATIO_MAX_40",
-                goods_path(i, "ICompPrpr"),
-                f"criterion F allows at most 40% imported content, got {_plain(ratio)}%",
-            )
-        elif crit == "Y" and ratio is not None and ratio > 50:
-            yield violation(
-                "ORIGIN.G.Y_RATIO_MAX_50",
-                goods_path(i, "ICompPrpr"),
-                f"criterion Y allows at most 50% imported content, got {_plain(ratio)}%",
-            )
-
-
-def rcep_rvc_ratio(c: Certificate) -> Iterator[Violation]:
-    for i, line in c.lines():
-        if _text(line, "OriCriteria") == "RVC" and not _text(line, "ICompPrpr"):
-            yield violation(
-                "ORIGIN.RC.RVC_RATIO_REQUIRED",
-                goods_path(i, "ICompPrpr"),
-                "criterion RVC needs the import content ratio",
-            )
-
-
-def rcep_invoices(c: Certificate) -> Iterator[Violation]:
-    """RCEP: an invoice list with one price clause (default FOB); goods pick a listed invoice."""
-    goods_lines = [(i, line) for i, line in c.lines() if not is_non_goods(line)]
-    if goods_lines and not c.invoices:
-        yield violation("RCEP.INVOICE.REQUIRED", INVOICE_LIST, "an RCEP certificate needs its invoice list")
-    clauses = [_text(inv, "PriceClause") or "FOB" for inv in c.invoices]
-    for i, clause in enumerate(clauses[1:], start=2):
-        if clause != clauses[0]:
-            yield violation(
-                "RCEP.INVOICE.PRICE_CLAUSE_SAME",
-                invoice_path(i, "PriceClause"),
-                f"all invoices of one certificate use the same price clause: {clauses[0]!r}, got {clause!r}",
-            )
-    known = {_text(inv, "InvNo") for inv in c.invoices}
-    for i, line in goods_lines:
-        inv_no = _text(line, "InvNo")
-        if not inv_no:
-            yield violation("RCEP.GOODS.INVOICE_REQUIRED", goods_path(i, "InvNo"), "goods line needs an invoice number")
-        elif c.invoices and inv_no not in known:
-            yield violation(
-                "RCEP.GOODS.INVOICE_UNKNOWN",
-                goods_path(i, "InvNo"),
-                f"invoice number {inv_no!r} is not in the certificate's invoice list",
-            )
-
-
-def weights_required(c: Certificate) -> Iterator[Violation]:
-    """Types T and M: gross weight, net weight and weight unit on every goods line."""
-    for i, line in c.lines():
-        if is_non_goods(line):
-            continue
-        for name in ("GrossWt", "NetWt", "WtUnit"):
-            if not _text(line, name):
-                yield violation(
-                    "GOODS.WEIGHT.REQUIRED", goods_path(i, name), f"{name} is required for type {c.cert_type}"
-                )
-
-
-def origin_country_required(c: Certificate) -> Iterator[Violation]:
-    """Types TR and PR: the origin country code."""
-    if not c.h("OriCountryCode"):
-        yield violation(
-            "CERT.ORIGIN_COUNTRY.REQUIRED",
-            head_path("OriCountryCode"),
-            f"origin country is required for type {c.cert_type}",
-        )
-
-
-def third_party_producer(c: Certificate) -> Iterator[Violation]:
-    """Types EC and SE: a third-party invoice needs the producer description."""
-    if c.h("ThirdPartyInvFlag") == "1" and not c.h("Producer"):
-        yield violation(
-            "CERT.PRODUCER.THIRD_PARTY_REQUIRED",
-            head_path("Producer"),
-            "with a third-party invoice the producer description is required",
-        )
-
-
-def _allowed(cert_type: str) -> Rule:
-    return criteria_allowed(cert_type, ORIGIN_CRITERIA[cert_type])
-
-
-#: Rules per certificate type, run after ``COMMON_RULES``. Add a type by adding an entry.
-TYPE_RULES: Mapping[str, tuple[Rule, ...]] = MappingProxyType(
-    {
-        "C": (no_origin_criterion,),
-        "E": (_allowed("E"), form_e_origin, form_e_exhibition, form_e_third_party),
-        "G": (_allowed("G"), gsp_origin),
-        "GE": (_allowed("GE"),),
-        "RC": (_allowed("RC"), rcep_rvc_ratio, rcep_invoices),
-        "A": (_allowed("A"),),
-        "F": (_allowed("F"),),
-        "K": (_allowed("K"),),
-        "H": (_allowed("H"),),
-        "T": (weights_required,),
-        "M": (weights_required,),
-        "TR": (origin_country_required,),
-        "PR": (origin_country_required,),
-        "EC": (third_party_producer,),
-        "SE": (third_party_producer,),
-    }
+    special_field_scope,
+    producer_confidential,
 )
 
 
 def check_certificate(
-    data: Mapping[str, Any], *, registry: Mapping[str, Sequence[Rule]] = TYPE_RULES
+    data: Mapping[str, Any], *, registry: Mapping[str, Sequence[Rule]] | None = None
 ) -> list[Violation]:
     """Every violation of the common rules and of the rules registered for the certificate's type."""
     cert = Certificate.of(data)
-    rules = (*COMMON_RULES, *registry.get(cert.cert_type, ()))
+    types = _type_rules() if registry is None else registry
+    rules = (*COMMON_RULES, *types.get(cert.cert_type, ()))
     return [v for rule in rules for v in rule(cert)]
 
 
 # ---------------------------------------------------------------------------------------------
 # catalogue
 
-_BASE_RULES = {
-    "CERT.TYPE.REQUIRED": "CertType is empty",
-    "CERT.TYPE.UNKNOWN": "CertType is not a GACC certificate type code",
-    "CERT.NUMBER.REQUIRED": "CertNo is empty",
-    "CERT.NUMBER.FORMAT": "CertNo is not type + yy + 9-char registrant + 4-digit serial (max 20 chars)",
-    "CERT.NUMBER.TYPE_MISMATCH": "CertNo's type prefix differs from CertType",
-    "CERT.STATUS.INVALID": "CertStatus is not 0, 1, 2 or 3",
-    "CERT.STATUS.OLD_CERT_REQUIRED": "CertStatus 1-3 without ModCertificate/OldCertNo",
-    "CERT.STATUS.OLD_CERT_SAME": "CertStatus 1-3 with OldCertNo equal to CertNo",
-    "CERT.STATUS.MOD_REASON_REQUIRED": "CertStatus 1-3 without ModCertificate/ModReason",
-    "FIELD.FLAG.INVALID": "a flag field is not '0' or '1'",
-    "FIELD.DECIMAL.INVALID": "an amount, quantity, weight or ratio is not a non-negative decimal",
-    "FIELD.DATE.INVALID": "a date is not a real yyyy-MM-dd date",
-    "GOODS.REQUIRED": "a declared certificate (ApplyType 1) without goods lines",
-    "GOODS.GNO.SEQUENCE": "GNo is not the line's position 1..n",
-    "GOODS.HS.REQUIRED": "a goods line (not a non-goods item) without HS code",
-    "GOODS.HS.FORMAT": "HS code is not 6, 8 or 10 digits",
-    "GOODS.RATIO.RANGE": "import content ratio above 100%",
-    "GOODS.FOB.SUM": "head FOBValue missing or not the sum of the goods FOBValue (within 0.01)",
-    "ORIGIN.C.NONE_ALLOWED": "a general certificate (C) goods line has an origin criterion",
-    "ORIGIN.E.SUB_NOT_ALLOWED": "Form E: sub-criterion on a criterion other than PSR",
-    "ORIGIN.E.WO_PE_AUX_EMPTY": "Form E WO/PE: auxiliary item must be empty",
-    "ORIGIN.E.WO_PE_RATIO_ZERO": "Form E WO/PE: import content ratio must be 0",
-    "ORIGIN.E.PSR_SUB_REQUIRED": "Form E PSR: sub-criterion missing",
-    "ORIGIN.E.PSR_SUB_INVALID": "Form E PSR: sub-criterion not 1 (RVC40), 2 (CTC) or 3 (process rule)",
-    "ORIGIN.E.PSR_AUX_EMPTY": "Form E PSR: auxiliary item must be empty",
-    "ORIGIN.E.PSR_RATIO_POSITIVE": "Form E PSR: import content ratio must be > 0",
-    "ORIGIN.E.CTH_AUX_EMPTY": "Form E CTH: auxiliary item must be empty",
-    "ORIGIN.E.CTH_RATIO_POSITIVE": "Form E CTH: import content ratio must be > 0",
-    "ORIGIN.E.EMPTY_RATIO_REQUIRED": "Form E, empty criterion: import content ratio missing",
-    "ORIGIN.E.EMPTY_RATIO_MAX_60": "Form E, empty criterion: import content ratio above 60%",
-    "ORIGIN.E.EMPTY_AUX_FORMULA": "Form E, empty criterion: auxiliary item is not (100 - ratio)%",
-    "FORM_E.EXHIBIT_CONSIGNEE_REQUIRED": "Form E exhibition certificate without consignee (exhibition name/address)",
-    "FORM_E.THIRD_PARTY_NONPARTY_REQUIRED": "Form E third-party invoice without a non-party company",
-    "FORM_E.NONPARTY_WITHOUT_THIRD_PARTY": "Form E non-party companies without the third-party invoice flag",
-    "FORM_E.NONPARTY_NAME_REQUIRED": "Form E non-party company without name",
-    "FORM_E.NONPARTY_COUNTRY_REQUIRED": "Form E non-party company without country",
-    "ORIGIN.G.W_REF_HS4": "GSP criterion W: auxiliary item is not the HS heading XX.XX",
-    "ORIGIN.G.F_RATIO_MAX_40": "GSP criterion F: import content ratio above 40%",
-    "ORIGIN.G.Y_RATIO_MAX_50": "GSP criterion Y: import content ratio above 50%",
-    "ORIGIN.RC.RVC_RATIO_REQUIRED": "RCEP criterion RVC without import content ratio",
-    "RCEP.INVOICE.REQUIRED": "RCEP goods lines but no invoice list",
-    "RCEP.INVOICE.PRICE_CLAUSE_SAME": "RCEP invoice price clause differs from the first invoice's (default FOB)",
-    "RCEP.GOODS.INVOICE_REQUIRED": "RCEP goods line without invoice number",
-    "RCEP.GOODS.INVOICE_UNKNOWN": "RCEP goods line invoice number not in the invoice list",
-    "GOODS.WEIGHT.REQUIRED": "types T, M: goods line without GrossWt, NetWt or WtUnit",
-    "CERT.ORIGIN_COUNTRY.REQUIRED": "types TR, PR: OriCountryCode missing",
-    "CERT.PRODUCER.THIRD_PARTY_REQUIRED": "types EC, SE: third-party invoice without producer description",
-}
-
-#: Every rule id ``check_certificate`` can report, with its meaning.
-RULES: Mapping[str, str] = MappingProxyType(
+#: Rules of this module a schema-valid document can break.
+COMMON_RULE_TEXTS: Mapping[str, str] = MappingProxyType(
     {
-        **_BASE_RULES,
-        **{f"ORIGIN.{t}.ALLOWED": f"type {t}: origin criterion not in {sorted(a)}" for t, a in ORIGIN_CRITERIA.items()},
-        **{
-            f"ORIGIN.{t}.REQUIRED": f"type {t}: goods line without origin criterion"
-            for t, a in ORIGIN_CRITERIA.items()
-            if "" not in a
-        },
+        "CERT.NUMBER.FORMAT": "CertNo is not type + yy + 9-char registrant + 4-digit serial (max 20 chars)",
+        "CERT.NUMBER.TYPE_MISMATCH": "CertNo's type prefix differs from CertType",
+        "CERT.STATUS.OLD_CERT_REQUIRED": "CertStatus 1-3 without ModCertificate/OldCertNo",
+        "CERT.STATUS.OLD_CERT_SAME": "CertStatus 1-3 with OldCertNo equal to CertNo",
+        "CERT.STATUS.MOD_REASON_REQUIRED": "CertStatus 1-3 without ModCertificate/ModReason",
+        "CERT.MOD.NOT_EXPECTED": "ModCertificate on a new certificate (CertStatus 0)",
+        "CERT.MOD.OLD_CERT_FORMAT": "OldCertNo is not a standard certificate number",
+        "CERT.MOD.OLD_CERT_TYPE": "OldCertNo's type differs from CertType (amend/reissue keeps the type)",
+        "CERT.MOD.CHANGE_REQUIRED": "CertStatus 1 or 3 without ModColm, OldSituDesc or ModSituDesc",
+        "CERT.MOD.OLD_ISSUE_DATE_REQUIRED": "CertStatus 1-3 without the original's issue date (OldIssueDate)",
+        "CERT.MOD.DATE_ORDER": "OldDeclDate after OldIssueDate",
+        "GOODS.GNO.SEQUENCE": "GNo is not the line's position 1..n",
+        "GOODS.WEIGHT.NET_EXCEEDS_GROSS": "a goods line's NetWt is greater than its GrossWt",
+        "GOODS.FOB.SUM": "head FOBValue missing or not the sum of the goods FOBValue (within 0.01)",
+        "RCEP.B2B.NOT_APPLICABLE": "back-to-back flag or fields on a certificate that is not RC with BackToBackFlag 1",
+        "ORIPROOF.NOT_APPLICABLE": "original-proof goods fields on a certificate other than RC back-to-back or EM",
+        "CERT.PRODUCER.CONFIDENTIAL_TEXT": "ProducerSertFlag 1 but Producer is not 'AVAILABLE UPON REQUEST'",
     }
 )
+
+#: Presence and lexical checks the XSD enforces on documents; only plain data that skipped the
+#: schema can trip them (kept so that the rules never trust their input).
+SCHEMA_GUARD_RULES: Mapping[str, str] = MappingProxyType(
+    {
+        "CERT.TYPE.REQUIRED": "CertType is empty",
+        "CERT.TYPE.UNKNOWN": "CertType is not a GACC (or assumed) certificate type code",
+        "CERT.NUMBER.REQUIRED": "CertNo is empty",
+        "CERT.STATUS.INVALID": "CertStatus is not 0, 1, 2 or 3",
+        "FIELD.FLAG.INVALID": "a flag field is not '0' or '1'",
+        "FIELD.DECIMAL.INVALID": "an amount, quantity, weight or ratio is not a non-negative decimal",
+        "FIELD.DATE.INVALID": "a date is not a real yyyy-MM-dd date",
+        "GOODS.REQUIRED": "a declared certificate (ApplyType 1) without goods lines",
+        "GOODS.HS.REQUIRED": "a goods line (not a non-goods item) without HS code",
+        "GOODS.HS.FORMAT": "HS code is not 6, 8 or 10 digits",
+        "GOODS.RATIO.RANGE": "import content ratio above 100%",
+    }
+)
+
+
+@cache
+def _type_rules() -> Mapping[str, tuple[Rule, ...]]:
+    from gateway.domain.certificate_types import TYPE_RULES
+
+    return TYPE_RULES
+
+
+@cache
+def _catalogues() -> tuple[Mapping[str, str], Mapping[str, str]]:
+    from gateway.domain.certificate_types import TYPE_RULE_TEXTS, TYPE_SCHEMA_GUARD_RULES
+
+    rules = MappingProxyType({**COMMON_RULE_TEXTS, **TYPE_RULE_TEXTS})
+    return rules, MappingProxyType({**rules, **SCHEMA_GUARD_RULES, **TYPE_SCHEMA_GUARD_RULES})
+
+
+def __getattr__(name: str) -> Any:
+    """``RULES``, ``ALL_RULES`` and ``TYPE_RULES``, built with gateway.domain.certificate_types.
+
+    Lazy because that module builds on this one (import either first: both work).
+    """
+    if name == "RULES":
+        return _catalogues()[0]
+    if name == "ALL_RULES":
+        return _catalogues()[1]
+    if name == "TYPE_RULES":
+        return _type_rules()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -102,8 +102,8 @@ def _sequence(schema: xmlschema.XMLSchema, type_name: str) -> tuple[str, ...]:
 
 def test_codec_field_order_matches_the_schema() -> None:
     schema = xmlschema.XMLSchema(str(XSD_DIR / "gacc-certificate-v1.xsd"), allow="local")
-    assert _sequence(schema, "CertificateHeadType") == cert_codec.HEAD_FIELDS
-    assert _sequence(schema, "GoodsType") == cert_codec.GOODS_FIELDS
+    assert _sequence(schema, "CertificateHeadExtType") == cert_codec.HEAD_FIELDS
+    assert _sequence(schema, "GoodsExtType") == cert_codec.GOODS_FIELDS
     assert _sequence(schema, "ModCertificateType") == cert_codec.MOD_FIELDS
     assert _sequence(schema, "NonpartyCorpType") == cert_codec.NONPARTY_FIELDS
     assert _sequence(schema, "OriInvType") == cert_codec.INVOICE_FIELDS
