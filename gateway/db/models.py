@@ -155,3 +155,15 @@ class Certificate(Base):
     status_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reasons_json: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CertSerial(Base):
+    """Last serial handed out per (enterprise, certificate type, year): numbers are never reused."""
+
+    __tablename__ = "cert_serials"
+
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    cert_type: Mapped[str] = mapped_column(String(4), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+

@@ -211,6 +211,23 @@ class SqlTransaction:
                                 .values(revoked_at=at))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    # --- certificate numbers --------------------------------------------------------------------
+    def take_serial(self, enterprise_id: str, cert_type: str, year: int) -> int:
+        """Atomically hand out the next serial: one upsert, so concurrent callers never get the same one."""
+        insert = pg_insert if self._postgres else sqlite_insert
+        stmt = (insert(m.CertSerial)
+                .values(enterprise_id=enterprise_id, cert_type=cert_type, year=year, last_serial=1)
+                .on_conflict_do_update(index_elements=["enterprise_id", "cert_type", "year"],
+                                       set_={"last_serial": m.CertSerial.last_serial + 1})
+                .returning(m.CertSerial.last_serial))
+        return int(self.s.execute(stmt).scalar_one())
+
+    def cert_no_in_use(self, enterprise_id: str, cert_no: str) -> bool:
+        """A number some non-rejected message of this enterprise already carries (numbers stay editable)."""
+        return self.s.scalar(select(m.Certificate.id).join(m.Message, m.Message.id == m.Certificate.message_pk)
+                             .where(m.Certificate.enterprise_id == enterprise_id, m.Certificate.cert_no == cert_no,
+                                    m.Message.state != "REJECTED").limit(1)) is not None
+
     # --- read side ------------------------------------------------------------------------------
     def message_view(self, enterprise_id: str, message_id: str) -> dict[str, Any] | None:
         row = self.s.scalar(select(m.Message).where(m.Message.message_id == message_id,

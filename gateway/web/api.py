@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from gateway.bootstrap import Container
 from gateway.services.enterprises import authenticate
 from gateway.services.intake import accept_message
+from gateway.services.numbering import NumberingError, allocate_cert_no
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -90,3 +91,21 @@ def get_receipts(message_id: str) -> Any:
     if receipts is None:
         return _problem(404, f"no message {message_id}")
     return jsonify({"message_id": message_id, "receipts": receipts})
+
+
+@api.post("/certificate-numbers")
+@require_api_key
+def post_certificate_number() -> Any:
+    """Hand out the next certificate number for a type (and year), for the ERP to put in CertNo."""
+    body = request.get_json(silent=True) or {}
+    cert_type = body.get("cert_type")
+    year = body.get("year")
+    if not isinstance(cert_type, str) or (year is not None and not isinstance(year, int)):
+        return _problem(400, 'send JSON {"cert_type": "E", "year": 2026}; year is optional (default: this year)')
+    c = _container()
+    try:
+        cert_no = allocate_cert_no(c.store, c.clock, enterprise_id=g.enterprise_id, cert_type=cert_type, year=year)
+    except NumberingError as exc:
+        return _problem(422, str(exc))
+    return jsonify({"cert_no": cert_no, "cert_type": cert_type.strip().upper()}), 201
+

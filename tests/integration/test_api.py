@@ -136,3 +136,18 @@ def test_a_revoked_key_is_refused_at_once(api: tuple[FlaskClient, str, str]) -> 
     assert revoke_api_key(container.store, ours.split("_")[1]) is True
     assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 401
     assert revoke_api_key(container.store, ours) is False  # already revoked
+
+
+def test_certificate_numbers_are_handed_out_per_enterprise(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, theirs = api
+    a = client.post("/api/v1/certificate-numbers", json={"cert_type": "E"}, headers={"Authorization": f"Bearer {ours}"})
+    b = client.post("/api/v1/certificate-numbers", json={"cert_type": "E"}, headers={"Authorization": f"Bearer {ours}"})
+    t = client.post("/api/v1/certificate-numbers", json={"cert_type": "E"},
+                    headers={"Authorization": f"Bearer {theirs}"})
+    assert a.status_code == b.status_code == t.status_code == 201
+    assert a.get_json()["cert_no"][-4:] == "0001" and b.get_json()["cert_no"][-4:] == "0002"
+    assert OURS.reg_no in a.get_json()["cert_no"] and THEIRS.reg_no in t.get_json()["cert_no"]
+    assert t.get_json()["cert_no"][-4:] == "0001"
+    bad = client.post("/api/v1/certificate-numbers", json={"cert_type": "QQ"},
+                      headers={"Authorization": f"Bearer {ours}"})
+    assert bad.status_code == 422 and "not a GACC type" in bad.get_json()["title"]
