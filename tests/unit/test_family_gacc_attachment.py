@@ -211,11 +211,6 @@ def test_catalogue_entry_and_registry() -> None:
     assert registry()["gacc_attachment"].rules is att.RULES
 
 
-def test_every_rule_has_an_invalid_sample() -> None:
-    names = {p.name for p in SAMPLES.glob("invalid_*.xml")}
-    assert names == {f"invalid_{r.lower().replace('.', '_')}.xml" for r in att.RULES}
-
-
 def test_valid_original_certificate_belongs_to_the_back_to_back_sample() -> None:
     cert = (SAMPLES.parent / "gacc_certificate" / "valid_rc_back_to_back.xml").read_text(encoding="utf-8")
     original = (SAMPLES / "valid_original_certificate.xml").read_text(encoding="utf-8")
