@@ -22,6 +22,11 @@ class AuthorityEndpoint:
     """How the gateway reaches one authority's SFTP mailbox."""
 
     authority: str
+    transport: str = "sftp"  # sftp | http
+    # HTTP (transport = http)
+    url: str = ""  # e.g. https://customs.example/ ; the API lives under /api/v1/
+    token: str | None = field(default=None, repr=False)
+    # SFTP (transport = sftp)
     host: str = "127.0.0.1"
     port: int = 2222
     username: str = "gateway"
@@ -53,6 +58,7 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+TRANSPORTS = ("sftp", "http")
 # GATEWAY_* variables read elsewhere, not settings.
 NOT_SETTINGS = frozenset({"GATEWAY_CONFIG", "GATEWAY_LOG_LEVEL", "GATEWAY_TEST_PG_URL"})
 _AUTHORITY_FIELDS = {f.name for f in fields(AuthorityEndpoint)} - {"authority"}
@@ -76,6 +82,8 @@ def _authority_from(name: str, values: Mapping[str, Any]) -> AuthorityEndpoint:
     defaults = AuthorityEndpoint(authority=name)
     kwargs: dict[str, Any] = {"authority": name}
     unknown = set(values) - _AUTHORITY_FIELDS
+    if str(values.get("transport", "sftp")).lower() not in TRANSPORTS:
+        raise SettingsError(f"authority {name}: transport must be one of {', '.join(TRANSPORTS)}")
     if unknown:
         raise SettingsError(f"authority {name}: unknown setting(s) {', '.join(sorted(unknown))}")
     for f in fields(AuthorityEndpoint):
@@ -83,6 +91,8 @@ def _authority_from(name: str, values: Mapping[str, Any]) -> AuthorityEndpoint:
             continue
         default = getattr(defaults, f.name)
         kwargs[f.name] = _coerce(f"{name}.{f.name}", values[f.name], default if default is not None else "")
+    if "transport" in kwargs:
+        kwargs["transport"] = str(kwargs["transport"]).lower()
     return AuthorityEndpoint(**kwargs)
 
 

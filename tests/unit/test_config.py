@@ -43,3 +43,12 @@ def test_a_mistyped_variable_is_refused_not_ignored() -> None:
 def test_secrets_stay_out_of_reprs() -> None:
     s = load_settings({"GATEWAY_PKI_PASSPHRASE": "pp-secret", "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret"})
     assert "pp-secret" not in repr(s) and "sftp-secret" not in repr(s)
+
+
+def test_transport_is_chosen_per_authority() -> None:
+    s = load_settings({"GATEWAY_AUTHORITY_GACC_TRANSPORT": "HTTP", "GATEWAY_AUTHORITY_GACC_URL": "https://gacc.test",
+                       "GATEWAY_AUTHORITY_GACC_TOKEN": "tok-secret", "GATEWAY_AUTHORITY_CCPIT_PORT": "2300"})
+    assert s.authorities["GACC"].transport == "http" and s.authorities["CCPIT"].transport == "sftp"
+    assert "tok-secret" not in repr(s)
+    with pytest.raises(SettingsError, match="transport must be one of"):
+        load_settings({"GATEWAY_AUTHORITY_GACC_TRANSPORT": "ftp"})
