@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from adapters.base import Transport
 from adapters.sftp import SftpConfig, SftpTransport
-from gateway.config import Settings
+from gateway.config import Settings, SettingsError
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.migrate import upgrade
 from gateway.db.store import SqlStore
@@ -54,6 +54,8 @@ class Container:
     def transports(self) -> Mapping[str, Transport]:
         out: dict[str, Transport] = {}
         for name, ep in self.settings.authorities.items():
+            if ep.transport != "sftp":
+                raise SettingsError(f"authority {name}: transport {ep.transport!r} is not available in this build")
             out[name] = SftpTransport(SftpConfig(
                 host=ep.host, port=ep.port, username=ep.username, password=ep.password,
                 private_key_path=ep.private_key_path, known_host_key=ep.host_key,
