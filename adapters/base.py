@@ -38,18 +38,23 @@ class TransportError(Exception):
     timeouts, a busy or failing server). ``transient=False``: retrying will not help until someone
     changes configuration or data (authentication or host key failure, permission denied, missing
     directory, invalid file name).
+
+    ``retry_after``: seconds the remote side asked the caller to wait before retrying (an HTTP
+    ``Retry-After``), or None when it said nothing; only meaningful when ``transient``.
     """
 
-    def __init__(self, message: str, transient: bool) -> None:
+    def __init__(self, message: str, transient: bool, retry_after: float | None = None) -> None:
         super().__init__(message, transient)
         self.message = message
         self.transient = transient
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         return self.message
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, transient={self.transient!r})"
+        extra = "" if self.retry_after is None else f", retry_after={self.retry_after!r}"
+        return f"{type(self).__name__}({self.message!r}, transient={self.transient!r}{extra})"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from adapters.base import Transport
+from adapters.http import HttpConfig, HttpTransport
 from adapters.sftp import SftpConfig, SftpTransport
 from gateway.config import Settings, SettingsError
 from gateway.db.engine import make_engine, make_session_factory
@@ -54,8 +55,12 @@ class Container:
     def transports(self) -> Mapping[str, Transport]:
         out: dict[str, Transport] = {}
         for name, ep in self.settings.authorities.items():
-            if ep.transport != "sftp":
-                raise SettingsError(f"authority {name}: transport {ep.transport!r} is not available in this build")
+            if ep.transport == "http":
+                if not (ep.url and ep.token):
+                    raise SettingsError(f"authority {name}: the HTTP transport needs "
+                                        f"GATEWAY_AUTHORITY_{name}_URL and GATEWAY_AUTHORITY_{name}_TOKEN")
+                out[name] = HttpTransport(HttpConfig(base_url=ep.url, token=ep.token))
+                continue
             out[name] = SftpTransport(SftpConfig(
                 host=ep.host, port=ep.port, username=ep.username, password=ep.password,
                 private_key_path=ep.private_key_path, known_host_key=ep.host_key,

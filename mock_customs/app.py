@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from mock_customs.authority import Authority, StageDelays
 from mock_customs.http_admin import AdminApi, AdminHttpServer
+from mock_customs.http_api import EnterpriseApi, HttpToken, MockHttpServer, tokens_from_specs
 from mock_customs.registry import Registry
 from mock_customs.review import utcnow
 from mock_customs.sftp_server import SftpServer, SftpUser, read_authorized_keys, users_from_specs
@@ -40,6 +41,7 @@ class MockConfig:
     pki_dir: Path
     pki_passphrase: str
     users: list[SftpUser] = field(default_factory=list)
+    http_tokens: list[HttpToken] = field(default_factory=list)  # bearer tokens of the /api/v1 HTTP API
     sftp_host: str = "127.0.0.1"
     sftp_port: int = 0
     http_host: str = "127.0.0.1"
@@ -57,8 +59,9 @@ class MockCustoms:
     """The running mock. ``start()`` → serving; ``stop()`` → everything closed (idempotent)."""
 
     def __init__(self, config: MockConfig, clock: Callable[[], datetime] = utcnow) -> None:
-        if not config.users:
-            raise ValueError("at least one SFTP user is needed (--user NAME:PASSWORD)")
+        if not config.users and not config.http_tokens:
+            raise ValueError("at least one SFTP user (--user NAME:PASSWORD) or HTTP token (--http-token NAME:TOKEN)"
+                             " is needed")
         unknown = [a for a in config.authorities if a not in AUTHORITIES]
         if unknown or not config.authorities:
             raise ValueError(f"authorities must be among {AUTHORITIES}, got {config.authorities}")
@@ -93,8 +96,9 @@ class MockCustoms:
                 root=default_root, state_dir=state, users=config.users, host=config.sftp_host,
                 port=config.sftp_port,
             ).start()
-            self.http = AdminHttpServer(
+            self.http = MockHttpServer(
                 AdminApi(self.registry, self.authorities, self.clock, after_tick=self.wake),
+                EnterpriseApi(self.registry, self.authorities, config.http_tokens, self.clock),
                 config.http_host, config.http_port,
             ).start()
             self.tick()  # catch up (files and receipts due while stopped) before anything else runs
@@ -201,6 +205,7 @@ class MockCustoms:
             "http_host": self.config.http_host,
             "authorities": list(self.config.authorities),
             "mailboxes": {"inbound": "/inbound/", "outbound": "/outbound/"},
+            "http_api": "/api/v1/",
             "state_dir": str(self.config.state_dir),
         }
 
@@ -259,6 +264,16 @@ HTTP admin (JSON, on --host:--http-port, no authentication: keep it on 127.0.0.1
   GET  /admin/certificates           certificate numbers held (pending / approved / returned)
   POST /admin/tick                   process inbound and emit due receipts now (deterministic tests)
 
+HTTP API (same port, under /api/v1/ or /api/v1/<AUTHORITY>/; Authorization: Bearer <--http-token TOKEN>):
+  POST /api/v1/inbound               the signed envelope (Content-Type application/xml, at most 5 MiB) with
+                                     Idempotency-Key: <MessageId>; stored like an SFTP upload → 202 accepted;
+                                     the same key and bytes again → 200 (counted as a duplicate); other
+                                     bytes → 409; bad key → 400; no or wrong token → 401; too big → 413
+  GET  /api/v1/outbound?after=&limit= receipts in emission order {"items": [{"id", "name", "content_b64"}],
+                                     "next"}: after an id every later one, without one only unacknowledged
+  POST /api/v1/outbound/ack          {"ids": [...]} marks receipts acknowledged (idempotent)
+  GET  /admin/http/submissions, /admin/http/outbound   what the HTTP API received and served
+
 When ready it prints one JSON line on stdout:
   {"event": "ready", "sftp_port": N, "http_port": N, "host_public_key": "ssh-ed25519 AAAA…", …}
 SIGTERM / SIGINT stop it gracefully. State (SQLite registry, host key, mailboxes) lives in --state-dir.
@@ -287,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--http-port", type=int, default=0, help="admin HTTP port (0 = ephemeral)")
     parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
                         help="SFTP login with a password (repeatable)")
+    parser.add_argument("--http-token", action="append", default=[], metavar="NAME:TOKEN",
+                        help="bearer token accepted by the /api/v1 HTTP API, recorded as NAME (repeatable)")
     parser.add_argument("--authorized-key", action="append", default=[], metavar="NAME:PATH",
                         help="SFTP login NAME may use the public key(s) in PATH (OpenSSH format; repeatable)")
     parser.add_argument("--authority", action="append", default=[], choices=AUTHORITIES,
@@ -322,6 +339,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         pki_dir=args.pki_dir,
         pki_passphrase=passphrase,
         users=list(users.values()),
+        http_tokens=tokens_from_specs(args.http_token),
         sftp_host=args.host,
         sftp_port=args.sftp_port,
         http_host=args.host,

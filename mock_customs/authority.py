@@ -143,6 +143,9 @@ class CertificateHandler:
         )
 
 
+TickHook = Callable[["Authority", TickResult], None]
+EmitListener = Callable[["Authority", ScheduledReceipt, str, bytes], None]  # (authority, receipt, name, content)
+
 DEFAULT_HANDLERS: dict[str, FamilyHandler] = {"CO_APPLICATION": CertificateHandler()}
 
 
@@ -180,6 +183,9 @@ class Authority:
             directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._inspector = wire.Inspector(authority_id, accepted_types=tuple(self.handlers))
+        # wiring for other channels (the HTTP API): called with the authority's lock held
+        self.tick_hooks: list[TickHook] = []  # after the inbound files of a tick, before emission
+        self.emit_listeners: list[EmitListener] = []  # every receipt written to outbound/, same bytes
 
     # the loop ------------------------------------------------------------------------------------
     def tick(self) -> TickResult:
@@ -191,6 +197,11 @@ class Authority:
                     self._receive(path, result)
                 except Exception:
                     log.exception("%s: processing %s failed", self.authority_id, path.name)
+            for hook in self.tick_hooks:
+                try:
+                    hook(self, result)
+                except Exception:
+                    log.exception("%s: tick hook %r failed", self.authority_id, hook)
             self._emit_due(result)
         return result
 
@@ -226,11 +237,7 @@ class Authority:
             return
         count = self.registry.observe(self.authority_id, message_id, kept.name, now)
         if count > 1:
-            result.duplicates.append(message_id)
-            log.info("%s: duplicate %s (received %d times), not reviewed again", self.authority_id,
-                     message_id, count)
-            if self.duplicate_policy == "reemit":
-                self._reemit(message_id, now)
+            self._duplicate(message_id, count, now, result)
             return
         sender = intake.enterprise.id if intake.enterprise else intake.sender_id
         if intake.findings:
@@ -262,6 +269,25 @@ class Authority:
             reasons=[f.as_dict() for f in plan.findings], sender_id=sender,
             message_type=intake.message_type, cert_no=plan.cert_no,
         )
+
+    def receive_repeat(self, message_id: str, label: str, result: TickResult) -> int:
+        """Count ``message_id`` as received once more without a new file (an HTTP retry with the same
+        Idempotency-Key), exactly as a re-uploaded file is counted: recorded under ``label`` in the
+        observation's files, never reviewed again, receipts written again under the ``reemit`` policy.
+
+        Only from a tick hook (the authority's lock is held). Returns the receive count.
+        """
+        now = self.clock()
+        count = self.registry.observe(self.authority_id, message_id, label, now)
+        if count > 1:
+            self._duplicate(message_id, count, now, result)
+        return count
+
+    def _duplicate(self, message_id: str, count: int, now: datetime, result: TickResult) -> None:
+        result.duplicates.append(message_id)
+        log.info("%s: duplicate %s (received %d times), not reviewed again", self.authority_id, message_id, count)
+        if self.duplicate_policy == "reemit":
+            self._reemit(message_id, now)
 
     def _keep(self, path: Path) -> Path:
         """Move an inbound file to processed/ under a name not used before."""
@@ -321,5 +347,7 @@ class Authority:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.outbound / name)
+        for listener in self.emit_listeners:
+            listener(self, receipt, name, content)  # a failure leaves the receipt due: emitted again later
         log.info("%s: emitted %s", self.authority_id, name)
         return name

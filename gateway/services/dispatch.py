@@ -110,7 +110,8 @@ def _deliver_one(
                 return
         result = transport.send(OutboundFile(name=f"{msg.message_id}.xml", content=signed, message_id=msg.message_id))
     except TransportError as exc:
-        _record_failure(store, clock, config, msg, str(exc), transient=exc.transient, report=report)
+        _record_failure(store, clock, config, msg, str(exc), transient=exc.transient, report=report,
+                        retry_after=exc.retry_after)
         return
     now = clock.now()
     with store.transaction() as tx:
@@ -130,12 +131,13 @@ def _deliver_one(
 
 
 def _record_failure(store: Store, clock: Clock, config: DispatchConfig, msg: MessageInfo, error: str, *,
-                    transient: bool, report: DispatchReport) -> None:
+                    transient: bool, report: DispatchReport, retry_after: float | None = None) -> None:
     now = clock.now()
     attempts = msg.attempts
     with store.transaction() as tx:
         if transient and not config.retry.exhausted(attempts):
-            delay = config.retry.delay(attempts)
+            # The server's Retry-After is a floor: it knows better than our backoff when it will be back.
+            delay = max(config.retry.delay(attempts), retry_after or 0.0)
             if tx.transition(msg.pk, DeliveryState.RETRY_WAIT.value, actor=config.owner,
                              expected_owner=config.owner, reason=f"attempt {attempts} failed, retry in {delay:.1f}s: "
                              f"{error}", next_attempt_at=now + timedelta(seconds=delay), last_error=error):

@@ -36,9 +36,15 @@ class Stack:
     mock: MockProcess
 
 
+@pytest.fixture(params=["sftp", "http"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def stack(database_url: str, tmp_path: Path, pki_dir: Path, pki_passphrase: str) -> Iterator[Stack]:
-    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user="gateway", password="sftp-secret")
+def stack(database_url: str, transport: str, tmp_path: Path, pki_dir: Path, pki_passphrase: str) -> Iterator[Stack]:
+    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user="gateway", password="sftp-secret",
+                      http_token="http-secret")
     gateway: subprocess.Popen[str] | None = None
     try:
         pem = KeyStore(pki_dir, pki_passphrase).certificate(ENTERPRISE_ID).public_bytes(Encoding.PEM).decode()
@@ -48,7 +54,10 @@ def stack(database_url: str, tmp_path: Path, pki_dir: Path, pki_passphrase: str)
                "GATEWAY_PKI_PASSPHRASE": pki_passphrase, "GATEWAY_DISPATCH_POLL_SECONDS": "0.2",
                "GATEWAY_RECEIPT_POLL_SECONDS": "0.2", "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port),
                "GATEWAY_AUTHORITY_GACC_USERNAME": "gateway", "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret",
-               "GATEWAY_AUTHORITY_GACC_HOST_KEY": mock.host_public_key}
+               "GATEWAY_AUTHORITY_GACC_HOST_KEY": mock.host_public_key,
+               # the same authority over its HTTP API instead of SFTP
+               **({"GATEWAY_AUTHORITY_GACC_TRANSPORT": "http", "GATEWAY_AUTHORITY_GACC_URL": mock.admin_url,
+                   "GATEWAY_AUTHORITY_GACC_TOKEN": "http-secret"} if transport == "http" else {})}
         cli = [sys.executable, "-m", "gateway.cli"]
         out = subprocess.run([*cli, "enterprise", "add", "--id", ENTERPRISE_ID, "--name", "Demo Co",
                               "--reg-no", REG_NO], env=env, capture_output=True, text=True, check=True)

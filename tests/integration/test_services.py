@@ -281,3 +281,15 @@ def test_no_upload_after_the_lease_was_lost(world: World) -> None:
     assert world.transport.sent == {}  # w1 no longer owns it, so w1 does not upload
     events = world.view(mid)["events"]  # type: ignore[arg-type]
     assert events[-1]["actor"] == "w2" and events[-1]["to"] == "SENDING"
+
+
+def test_retry_after_from_the_server_is_honoured(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.transport.fail_next("send", TransportError("503 maintenance", transient=True, retry_after=120.0))
+    world.dispatch()  # our own backoff would retry after ≤ 10 s
+    world.clock.t += timedelta(seconds=60)
+    assert world.dispatch().claimed == 0
+    world.clock.t += timedelta(seconds=61)
+    assert world.dispatch().sent == 1
+    waits = [e["reason"] for e in world.view(mid)["events"] if e["to"] == "RETRY_WAIT"]  # type: ignore[arg-type]
+    assert len(waits) == 1 and "retry in 120.0s" in waits[0]
