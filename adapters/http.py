@@ -32,6 +32,7 @@ import logging
 import ssl
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -163,6 +164,17 @@ class HttpTransport:
         log.info("http ack %s (%s)", item.name, item.ref)
         with self._lock:
             self._acked.add(item.ref)
+            self._advance()
+
+    def ack_many(self, items: Sequence[InboundFile]) -> None:
+        """Acknowledge several stored items in one request (the API takes a list of ids)."""
+        if not items:
+            return
+        refs = [i.ref for i in items]
+        self._request("POST", "/outbound/ack", f"ack {len(refs)} receipts", json={"ids": refs})
+        log.info("http ack %d receipts", len(refs))
+        with self._lock:
+            self._acked.update(refs)
             self._advance()
 
     def _advance(self) -> None:

@@ -8,7 +8,10 @@ retry after a crash between the rename and the caller's commit).
 
 Inbound: ``fetch`` lists ``<inbox>`` (regular files, names not starting with ``.``), oldest first by
 mtime then name, and downloads up to ``limit``; ``ack`` removes the remote file, or moves it into
-``archive_dir`` when configured. ``ack`` of a file that is already gone is a no-op.
+``archive_dir`` when configured. ``ack`` of a file that is already gone is a no-op. A download shorter
+than the size the listing showed is not returned (it is fetched again on the next poll); when a
+download fails after others succeeded, the files read so far are returned rather than discarded; a
+file the server refuses to open (permission denied) is skipped, not allowed to block the others.
 
 The connection is opened lazily and reopened once when it turns out to have dropped. The server's
 host key must be pinned (``known_host_key``) unless ``accept_unknown_host_key=True`` is set
@@ -199,6 +202,26 @@ class SftpTransport:
                         data = fh.read()
                 except FileNotFoundError:
                     continue  # taken by another poller between listing and download
+                except PermissionError as exc:
+                    # This one file is refused to us; the others must still flow. It stays on the server
+                    # and is tried again on every poll (each refusal logged).
+                    log.error("sftp fetch %s: %s; skipped, tried again next poll", path, exc)
+                    continue
+                except Exception as exc:
+                    if not result:
+                        raise  # nothing read yet: reconnect and retry as for any other operation
+                    # Hand over what was read: a connection that keeps dropping must not stall the mailbox
+                    # on the files before the one it drops on. The rest come with the next poll.
+                    log.warning("sftp fetch %s failed (%r); returning the %d file(s) read so far", path, exc,
+                                len(result))
+                    self._disconnect()
+                    break
+                if attr.st_size is not None and len(data) < attr.st_size:
+                    # A read that ended early (server hiccup) is not the file: leave it for the next poll
+                    # rather than hand over bytes that would be quarantined and then acknowledged away.
+                    log.warning("sftp fetch %s: got %d of %d bytes; left for the next poll", path, len(data),
+                                attr.st_size)
+                    continue
                 result.append(InboundFile(name=attr.filename, content=data, ref=path))
             return result
 

@@ -36,6 +36,12 @@ class AuthorityEndpoint:
     accept_unknown_host_key: bool = False
     outbox_dir: str = "/inbound"
     inbox_dir: str = "/outbound"
+    timeout: float = 30.0  # seconds per network operation (both transports); a slower answer is a transient error
+    # Retry policy for this authority; 0 means "the deployment default" (GATEWAY_RETRY_* / MAX_ATTEMPTS).
+    retry_base_seconds: float = 0.0
+    retry_cap_seconds: float = 0.0
+    max_attempts: int = 0
+    permanent_max_attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,47 @@ class Settings:
     max_attempts: int = 8
     retry_base_seconds: float = 2.0
     retry_cap_seconds: float = 300.0
+    permanent_max_attempts: int = 1
+    receipt_timeout_seconds: float = 3600.0
     receipt_poll_seconds: float = 5.0
     dispatch_poll_seconds: float = 1.0
     worker_id: str = ""
+    leader_retry_seconds: float = 5.0
+    retention_done_days: float = 90.0
+    retention_failed_days: float = 365.0
+    retention_run_seconds: float = 3600.0
+    archive_dir: str = "var/archive"
+    state_dir: str = "var"  # host keys and other state the gateway generates once and keeps
+    # Folder mailboxes (docs/erp-integration.md): off while folder_root is empty.
+    folder_root: str = ""
+    folder_modules: str = "CO"  # comma-separated module folders under each enterprise
+    folder_scan_seconds: float = 2.0
+    folder_sftp_host: str = "127.0.0.1"
+    folder_sftp_port: int = -1  # -1: `cogw serve` does not serve the mailboxes over SFTP; 0: any free port
+    # UI sessions: signed with secret_key (empty: a random key per process, so sessions end on restart);
+    # cookie_secure=false only for plain-http development and tests on localhost.
+    secret_key: str = field(default="", repr=False)
+    cookie_secure: bool = True
+    session_hours: int = 8
+    # ERP hand-back: webhook secrets are sealed with this key (comma-separated list: newest first, for rotation)
+    webhook_secret_key: str = field(default="", repr=False)
+    webhook_poll_seconds: float = 2.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 10
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_cap_seconds: float = 3600.0
+    # e-mail for subscriptions; empty host: the e-mail channel is not configured
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "cogw@localhost"
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False
     authorities: Mapping[str, AuthorityEndpoint] = field(default_factory=dict)
+
+    @property
+    def folder_module_names(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.folder_modules.split(",") if m.strip())
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,7 +103,7 @@ class Settings:
 
 TRANSPORTS = ("sftp", "http")
 # GATEWAY_* variables read elsewhere, not settings.
-NOT_SETTINGS = frozenset({"GATEWAY_CONFIG", "GATEWAY_LOG_LEVEL", "GATEWAY_TEST_PG_URL"})
+NOT_SETTINGS = frozenset({"GATEWAY_CONFIG", "GATEWAY_LOG_LEVEL", "GATEWAY_LOG_FORMAT", "GATEWAY_TEST_PG_URL"})
 _AUTHORITY_FIELDS = {f.name for f in fields(AuthorityEndpoint)} - {"authority"}
 _SCALARS = {f.name: f for f in fields(Settings) if f.name != "authorities"}
 

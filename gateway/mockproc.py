@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,14 +77,17 @@ class MockProcess:
 
 def start_mock(state_dir: Path, pki_dir: Path, passphrase: str, *, user: str, password: str,
                http_token: str | None = None, delay_stored: float = 0.0, delay_decision: float = 0.0,
-               poll_interval: float = 0.2, ready_timeout: float = 60.0) -> MockProcess:
+               poll_interval: float = 0.2, ready_timeout: float = 60.0, http_port: int = 0,
+               extra_args: Sequence[str] = ()) -> MockProcess:
+    """``extra_args`` go to the mock as they are (e.g. ``["--scenario", "http_500:count=1", "--seed", "7"]``)."""
     env = {**os.environ, "MOCK_PKI_PASSPHRASE": passphrase}
     cmd = [sys.executable, "-m", "mock_customs", "--state-dir", str(state_dir), "--pki-dir", str(pki_dir),
-           "--sftp-port", "0", "--http-port", "0", "--user", f"{user}:{password}",
+           "--sftp-port", "0", "--http-port", str(http_port), "--user", f"{user}:{password}",
            "--delay-stored", str(delay_stored), "--delay-decision", str(delay_decision),
            "--poll-interval", str(poll_interval)]
     if http_token:
         cmd += ["--http-token", f"{user}:{http_token}"]
+    cmd += list(extra_args)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, env=env)
     lines: list[str] = []
     ready = wait_ready(proc, ready_timeout, lines)

@@ -70,6 +70,8 @@ def to_xml(receipt: Receipt) -> etree._Element:
     else:
         raise InvalidMessage(f"not a receipt: {type(receipt).__name__}")
     for name, value in values:
+        if name == "CertNo" and not value:
+            continue  # optional: not every family's document has a certificate
         sub(root, NS, name, value)
     if receipt.reasons:
         reasons = sub(root, NS, "Reasons")
@@ -102,7 +104,7 @@ def from_xml(element: etree._Element) -> Receipt:
     return BusinessReceipt(
         receipt_id=text(element, NS, "ReceiptId"),
         message_id=text(element, NS, "MessageId"),
-        cert_no=text(element, NS, "CertNo"),
+        cert_no=element.findtext(f"{{{NS}}}CertNo") or "",  # optional
         seq_no=int(seq_no),
         status_code=text(element, NS, "StatusCode"),
         status=text(element, NS, "Status"),

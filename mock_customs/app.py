@@ -26,6 +26,7 @@ from mock_customs.http_admin import AdminApi, AdminHttpServer
 from mock_customs.http_api import EnterpriseApi, HttpToken, MockHttpServer, tokens_from_specs
 from mock_customs.registry import Registry
 from mock_customs.review import utcnow
+from mock_customs.scenarios import Fault, Scenarios, epilog, load_file, parse_spec
 from mock_customs.sftp_server import SftpServer, SftpUser, read_authorized_keys, users_from_specs
 
 log = logging.getLogger("mock_customs")
@@ -50,6 +51,8 @@ class MockConfig:
     poll_interval: float = 1.0
     authorities: tuple[str, ...] = ("GACC",)
     duplicate_policy: str = "ignore"  # or "reemit": a duplicate gets the same receipts written again
+    scenarios: list[Fault] = field(default_factory=list)  # active fault scenarios (scenarios.py)
+    seed: int = 0  # seeds the one random.Random behind every scenario decision
 
     def mailbox(self, authority: str) -> Path:
         return Path(self.state_dir) / "mailboxes" / authority
@@ -74,6 +77,7 @@ class MockCustoms:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._loop: threading.Thread | None = None
+        self.scenarios = Scenarios(config.scenarios, config.seed, state_dir=Path(config.state_dir))
 
     # lifecycle -----------------------------------------------------------------------------------
     def start(self) -> MockCustoms:
@@ -89,16 +93,16 @@ class MockCustoms:
                 self.authorities[name] = Authority(
                     name, config.mailbox(name), self.registry, keystore.signer(name),
                     authority_certificate=keystore.certificate(name), delays=config.delays, clock=self.clock,
-                    duplicate_policy=config.duplicate_policy,
+                    duplicate_policy=config.duplicate_policy, faults=self.scenarios,
                 )
             default_root = config.mailbox(config.authorities[0])
             self.sftp = SftpServer(
                 root=default_root, state_dir=state, users=config.users, host=config.sftp_host,
-                port=config.sftp_port,
+                port=config.sftp_port, faults=self.scenarios,
             ).start()
             self.http = MockHttpServer(
-                AdminApi(self.registry, self.authorities, self.clock, after_tick=self.wake),
-                EnterpriseApi(self.registry, self.authorities, config.http_tokens, self.clock),
+                AdminApi(self.registry, self.authorities, self.clock, after_tick=self.wake, scenarios=self.scenarios),
+                EnterpriseApi(self.registry, self.authorities, config.http_tokens, self.clock, self.scenarios),
                 config.http_host, config.http_port,
             ).start()
             self.tick()  # catch up (files and receipts due while stopped) before anything else runs
@@ -207,6 +211,8 @@ class MockCustoms:
             "mailboxes": {"inbound": "/inbound/", "outbound": "/outbound/"},
             "http_api": "/api/v1/",
             "state_dir": str(self.config.state_dir),
+            "scenarios": [f.name for f in self.config.scenarios],
+            "seed": self.config.seed,
         }
 
 
@@ -245,23 +251,34 @@ def run(config: MockConfig, *, out: TextIO | None = None, stop_event: threading.
 
 
 DESCRIPTION = """\
-Mock customs: stands in for the Chinese customs authority GACC (and later CCPIT) and behaves like one.
+Mock customs: stands in for the Chinese customs authority GACC and for CCPIT, and behaves like them:
+every outbound document family is reviewed against what the authority knows (docs/mock_customs.md).
 
-SFTP mailboxes (each user is jailed to the authority's mailbox tree and sees it as /):
+SFTP mailboxes (each user is jailed to one authority's mailbox tree, --user NAME:PW@CCPIT for CCPIT's,
+and sees it as /):
   /inbound/    upload enterprise envelopes here as <MessageId>.xml; write under a name starting with '.'
                (e.g. .<name>.tmp) and rename: only complete names (not starting with '.') are picked up
   /outbound/   signed receipts appear here as <ReceiptId>.xml (ReceiptId = <AUTHORITY>-<MessageId>-<stage>):
                1 ImportResponse (ResultCode 0 accepted / 1 failed with reasons), 2 BusinessReceipt STORED
-               海关入库成功, 3 BusinessReceipt APPROVED 审核通过 or RETURNED 退证 with reasons
+               海关入库成功, 3 BusinessReceipt APPROVED 审核通过 or RETURNED 退证 with reasons, 4… an
+               authority document answering an approval (pre-review number, query answer …);
+               <AUTHORITY>-INIT-<id>-1.xml: a message the authority starts itself
   /processed/  every file received, kept as it came
 
 HTTP admin (JSON, on --host:--http-port, no authentication: keep it on 127.0.0.1):
   GET  /healthz                      liveness
-  POST /admin/enterprises            register {"id", "reg_no", "certificate_pem"[, "authority"]}
+  POST /admin/enterprises            register {"id", "reg_no", "certificate_pem"[, "authority", "synced",
+                                     "product_review_required"]}
   GET  /admin/enterprises            registered enterprises
   GET  /admin/messages[?authority=]  every MessageId observed: receive count, decision, reasons, receipts
   GET  /admin/messages/<MessageId>   one of them (404 if never received)
-  GET  /admin/certificates           certificate numbers held (pending / approved / returned)
+  GET  /admin/certificates           certificate numbers held (pending / approved / returned / voided)
+  GET  /admin/records                what the authority knows (?authority=&enterprise=&kind=): sync state,
+                                     pre-reviews, registrations, verification records, blank forms …
+  POST /admin/records                seed one fact {"enterprise", "kind", "key", "status"[, "data", "authority"]}
+  POST /admin/initiate/<kind>        a message the authority starts: verification-request,
+                                     blank-form-allocation, print-layout, partner-status ({"enterprise", …})
+  GET  /admin/initiated              the authority-initiated messages
   POST /admin/tick                   process inbound and emit due receipts now (deterministic tests)
 
 HTTP API (same port, under /api/v1/ or /api/v1/<AUTHORITY>/; Authorization: Bearer <--http-token TOKEN>):
@@ -273,6 +290,8 @@ HTTP API (same port, under /api/v1/ or /api/v1/<AUTHORITY>/; Authorization: Bear
                                      "next"}: after an id every later one, without one only unacknowledged
   POST /api/v1/outbound/ack          {"ids": [...]} marks receipts acknowledged (idempotent)
   GET  /admin/http/submissions, /admin/http/outbound   what the HTTP API received and served
+  GET  /admin/scenarios              active fault scenarios, how often each fired, seed, catalogue
+  POST /admin/scenarios              {"scenarios": ["NAME:k=v", ...], "seed": N} replaces them ([] clears)
 
 When ready it prints one JSON line on stdout:
   {"event": "ready", "sftp_port": N, "http_port": N, "host_public_key": "ssh-ed25519 AAAA…", …}
@@ -289,7 +308,8 @@ def _non_negative(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mock_customs", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="mock_customs", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=epilog(),
     )
     parser.add_argument("--state-dir", required=True, type=Path,
                         help="registry, host key and mailboxes live here (created if missing)")
@@ -300,8 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind SFTP and HTTP (default 127.0.0.1)")
     parser.add_argument("--sftp-port", type=int, default=0, help="SFTP port (0 = ephemeral, see the ready line)")
     parser.add_argument("--http-port", type=int, default=0, help="admin HTTP port (0 = ephemeral)")
-    parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD",
-                        help="SFTP login with a password (repeatable)")
+    parser.add_argument("--user", action="append", default=[], metavar="NAME:PASSWORD[@AUTHORITY]",
+                        help="SFTP login with a password (repeatable); @CCPIT jails it to CCPIT's mailbox tree"
+                             " (default: the first authority's)")
     parser.add_argument("--http-token", action="append", default=[], metavar="NAME:TOKEN",
                         help="bearer token accepted by the /api/v1 HTTP API, recorded as NAME (repeatable)")
     parser.add_argument("--authorized-key", action="append", default=[], metavar="NAME:PATH",
@@ -317,15 +338,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--duplicate-policy", choices=("ignore", "reemit"), default="ignore",
                         help="a MessageId received again is counted, never re-reviewed; 'reemit' also writes"
                              " its receipts again (default ignore)")
+    parser.add_argument("--scenario", action="append", default=[], metavar="NAME[:k=v,...]",
+                        help="switch a fault scenario on (repeatable; the list is below)")
+    parser.add_argument("--scenario-file", type=Path, default=None, metavar="PATH",
+                        help="fault scenarios from a TOML or JSON file (added before any --scenario)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of every random scenario decision (default: the file's seed, else 0)")
     parser.add_argument("--log-level", default="INFO", help="logging level on stderr (default INFO)")
     return parser
+
+
+def scenarios_from_args(args: argparse.Namespace) -> tuple[list[Fault], int]:
+    faults: list[Fault] = []
+    seed = 0
+    if args.scenario_file is not None:
+        from_file, file_seed = load_file(args.scenario_file)
+        faults.extend(from_file)
+        seed = file_seed if file_seed is not None else seed
+    faults.extend(parse_spec(text) for text in args.scenario)
+    return faults, (args.seed if args.seed is not None else seed)
+
+
+def user_specs(specs: Sequence[str]) -> list[tuple[SftpUser, str | None]]:
+    """``NAME:PASSWORD[@AUTHORITY]``: the login and the authority whose mailbox tree it is jailed to.
+
+    Only a known authority after the last ``@`` counts, so a password may contain ``@``.
+    """
+    out: list[tuple[SftpUser, str | None]] = []
+    for spec in specs:
+        head, at, tail = spec.rpartition("@")
+        authority = tail if at and tail in AUTHORITIES else None
+        for user in users_from_specs([head if authority else spec]):
+            out.append((user, authority))
+    return out
 
 
 def config_from_args(args: argparse.Namespace) -> MockConfig:
     passphrase = args.pki_passphrase or os.environ.get("MOCK_PKI_PASSPHRASE")
     if not passphrase:
         raise ValueError("the PKI passphrase is needed: --pki-passphrase or MOCK_PKI_PASSPHRASE")
-    users = {u.name: u for u in users_from_specs(args.user)}
+    state_dir = Path(args.state_dir)
+    authorities = list(dict.fromkeys(args.authority)) or ["GACC"]
+    users: dict[str, SftpUser] = {}
+    for user, authority in user_specs(args.user):
+        if authority is not None:
+            if authority not in authorities:
+                authorities.append(authority)  # a user of CCPIT's mailbox means CCPIT runs
+            user = SftpUser(name=user.name, password=user.password, authorized_keys=user.authorized_keys,
+                            root=state_dir / "mailboxes" / authority)
+        users[user.name] = user
     for spec in args.authorized_key:
         name, sep, path = spec.partition(":")
         if not sep or not name or not path:
@@ -333,7 +394,8 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         keys = read_authorized_keys(Path(path))
         current = users.get(name, SftpUser(name=name))
         users[name] = SftpUser(name=name, password=current.password,
-                               authorized_keys=current.authorized_keys + keys)
+                               authorized_keys=current.authorized_keys + keys, root=current.root)
+    scenarios, seed = scenarios_from_args(args)  # ScenarioError is a ValueError: reported like other options
     return MockConfig(
         state_dir=args.state_dir,
         pki_dir=args.pki_dir,
@@ -346,8 +408,10 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         http_port=args.http_port,
         delays=StageDelays(stored=args.delay_stored, decision=args.delay_decision),
         poll_interval=args.poll_interval,
-        authorities=tuple(dict.fromkeys(args.authority)) or ("GACC",),
+        authorities=tuple(authorities),
         duplicate_policy=args.duplicate_policy,
+        scenarios=scenarios,
+        seed=seed,
     )
 
 

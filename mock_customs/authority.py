@@ -9,12 +9,17 @@ Mailbox tree under ``root`` (what the SFTP users see as ``/``)::
 A :meth:`Authority.tick` picks up every complete inbound file, moves it to ``processed/``, records the
 observation, reviews it (first receipt of a MessageId only) and queues the receipts; then it emits
 every receipt whose time has come. Timing lives in the queue (registry ``receipts.due_at``): nothing
-sleeps. The timeline for an accepted CO application:
+sleeps. Each MessageType is reviewed by its family handler (``mock_customs/handlers/``, discovered), and an
+authority takes only the types the catalogue addresses to it. The timeline for an accepted message:
 
 1. ``ImportResponse`` ResultCode 0 (or 1 with reasons: unreadable, unregistered, bad signature, XSD)
 2. ``BusinessReceipt`` SeqNo 1 STORED 海关入库成功 ``0001--报文收到时间:<yyyy-MM-dd HH:mm:ss>`` (+delay_stored)
 3. ``BusinessReceipt`` SeqNo 2 APPROVED 审核通过, 可以领证 / 申报正确, or RETURNED 退证 with reasons
-   (+delay_decision after stage 2)
+   (+delay_decision after stage 2); the wording is the family's
+4. authority documents answering an approval (a pre-review number, a query answer …), when the family has one
+
+Messages the authority starts itself (:meth:`Authority.initiate`) are queued the same way under
+``<AUTHORITY>-INIT-<id>-1``.
 
 ReceiptIds are ``<AUTHORITY>-<MessageId>-<stage>``: unique and the same on every run.
 """
@@ -25,37 +30,41 @@ import logging
 import os
 import re
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from mock_customs import wire
-from mock_customs.registry import Registry, ScheduledReceipt
-from mock_customs.review import (
-    CHINA_TZ,
-    Finding,
-    ReviewContext,
-    review_certificate,
-    utcnow,
+from mock_customs.handlers import discover
+from mock_customs.handlers.base import (
+    APPROVED,
+    APPROVED_STATUS,
+    APPROVED_TEXT,
+    DOCUMENT,
+    FAILED,
+    RETURNED,
+    RETURNED_STATUS,
+    RETURNED_TEXT,
+    STORED_STATUS,
+    UNREADABLE,
+    FamilyHandler,
+    Plan,
 )
+from mock_customs.registry import Registry, ScheduledReceipt
+from mock_customs.review import utcnow
+from mock_customs.scenarios import NO_FAULTS, Scenarios
 
 log = logging.getLogger(__name__)
 
 MESSAGE_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
-# decisions recorded per MessageId
-FAILED = "FAILED"  # ImportResponse 1
-APPROVED = "APPROVED"
-RETURNED = "RETURNED"
-UNREADABLE = "UNREADABLE"  # no MessageId could be found: nothing can be answered
-
-STORED_STATUS = "海关入库成功"
-APPROVED_TEXT = "审核通过, 可以领证"
-APPROVED_STATUS = "申报正确"
-RETURNED_TEXT = "退证"
-RETURNED_STATUS = "退证"
+__all__ = [
+    "APPROVED", "APPROVED_STATUS", "APPROVED_TEXT", "FAILED", "RETURNED", "RETURNED_STATUS", "RETURNED_TEXT",
+    "STORED_STATUS", "UNREADABLE", "Authority", "FamilyHandler", "Plan", "StageDelays", "TickResult",
+]
 
 
 @dataclass(frozen=True)
@@ -76,77 +85,11 @@ class TickResult:
         return {"received": self.received, "duplicates": self.duplicates, "emitted": self.emitted}
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What a family handler decided for one accepted message: the later receipts and side effects."""
-
-    decision: str
-    findings: list[Finding]
-    cert_no: str | None
-    receipts: list[tuple[int, str, dict[str, Any], timedelta]]  # (stage, kind, fields, delay after previous)
-
-
-class FamilyHandler(Protocol):
-    """Reviews one document family (CO application, product pre-review, …) after intake succeeded."""
-
-    def plan(self, authority: Authority, intake: wire.Intake, received_at: datetime) -> Plan: ...
-
-
-class CertificateHandler:
-    """CO applications (``CO_APPLICATION``): STORED, then APPROVED or RETURNED."""
-
-    def plan(self, authority: Authority, intake: wire.Intake, received_at: datetime) -> Plan:
-        assert intake.body is not None and intake.enterprise is not None
-        data = wire.decode_certificate(intake.body)
-        head = data.get("head") or {}
-        cert_no = str(head.get("CertNo") or "") or None
-        registry = authority.registry
-        message_id = intake.message_id
-        assert message_id is not None
-        ctx = ReviewContext(
-            authority=authority.authority_id,
-            message_id=message_id,
-            sender_id=intake.enterprise.id,
-            reg_no=intake.enterprise.reg_no,
-            received_at=received_at,
-            cert_no_holders=lambda no: registry.cert_no_holders(
-                authority.authority_id, no, excluding_message=message_id
-            ),
-            approved_cert_nos=lambda no: registry.is_approved(authority.authority_id, no),
-        )
-        review = review_certificate(ctx, data)
-        local = received_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
-        common = {"message_id": message_id, "cert_no": cert_no or ""}
-        stored = {
-            **common, "seq_no": 1, "status_code": "STORED", "status": STORED_STATUS,
-            "text": f"0001--报文收到时间:{local}", "reasons": [],
-        }
-        if review.approved:
-            decision = {
-                **common, "seq_no": 2, "status_code": APPROVED, "status": APPROVED_STATUS,
-                "text": APPROVED_TEXT, "reasons": [],
-            }
-        else:
-            decision = {
-                **common, "seq_no": 2, "status_code": RETURNED, "status": RETURNED_STATUS,
-                "text": RETURNED_TEXT, "reasons": [f.as_dict() for f in review.findings],
-            }
-        delays = authority.delays
-        return Plan(
-            decision=APPROVED if review.approved else RETURNED,
-            findings=review.findings,
-            cert_no=cert_no,
-            receipts=[
-                (2, wire.BUSINESS_RECEIPT, stored, timedelta(seconds=delays.stored)),
-                (3, wire.BUSINESS_RECEIPT, decision, timedelta(seconds=delays.decision)),
-            ],
-        )
-
-
 TickHook = Callable[["Authority", TickResult], None]
 EmitListener = Callable[["Authority", ScheduledReceipt, str, bytes], None]  # (authority, receipt, name, content)
 
-DEFAULT_HANDLERS: dict[str, FamilyHandler] = {"CO_APPLICATION": CertificateHandler()}
+# every family handler in mock_customs/handlers/, by the MessageType it reviews
+DEFAULT_HANDLERS: dict[str, FamilyHandler] = discover()
 
 
 class Authority:
@@ -164,6 +107,7 @@ class Authority:
         handlers: Mapping[str, FamilyHandler] | None = None,
         clock: Callable[[], datetime] = utcnow,
         duplicate_policy: str = "ignore",
+        faults: Scenarios | None = None,
     ) -> None:
         if duplicate_policy not in ("ignore", "reemit"):
             raise ValueError("duplicate_policy is 'ignore' or 'reemit'")
@@ -173,9 +117,15 @@ class Authority:
         self.signer = signer
         self.authority_certificate = authority_certificate
         self.delays = delays or StageDelays()
-        self.handlers = dict(handlers if handlers is not None else DEFAULT_HANDLERS)
+        # each authority reviews its own families only (the catalogue says which authority a type goes to)
+        self.handlers = {
+            message_type: handler
+            for message_type, handler in (handlers if handlers is not None else DEFAULT_HANDLERS).items()
+            if wire.authority_of(message_type) in (None, authority_id)
+        }
         self.clock = clock
         self.duplicate_policy = duplicate_policy
+        self.faults = faults or NO_FAULTS  # fault scenarios (scenarios.py): delays, reordering, bad copies
         self.inbound = self.root / "inbound"
         self.outbound = self.root / "outbound"
         self.processed = self.root / "processed"
@@ -241,27 +191,30 @@ class Authority:
             return
         sender = intake.enterprise.id if intake.enterprise else intake.sender_id
         if intake.findings:
-            self._schedule(message_id, 1, wire.IMPORT_RESPONSE, {
-                "message_id": message_id, "result_code": "1", "result_text": "报文导入失败",
-                "received_at": wire.timestamp(now), "reasons": [f.as_dict() for f in intake.findings],
-            }, now)
-            self.registry.record_decision(
-                self.authority_id, message_id, decision=FAILED,
-                reasons=[f.as_dict() for f in intake.findings], sender_id=sender,
-                message_type=intake.message_type,
-            )
+            self._fail(message_id, [f.as_dict() for f in intake.findings], now, sender, intake.message_type)
             return
         assert intake.message_type is not None
-        plan = self.handlers[intake.message_type].plan(self, intake, now)
+        try:
+            plan = self.handlers[intake.message_type].plan(self, intake, now)
+        except Exception as exc:
+            # a bug in a handler (or data it cannot use) must still get an answer: the message is
+            # observed already, so without one the enterprise would wait forever (a resend is a duplicate)
+            log.exception("%s: reviewing %s (%s) failed", self.authority_id, message_id, intake.message_type)
+            self._fail(message_id, [{
+                "rule_id": "AUTH.INTERNAL", "path": "/",
+                "message": f"the authority could not review this {intake.message_type} message"
+                           f" ({type(exc).__name__}): send it again under a new MessageId",
+            }], now, sender, intake.message_type)
+            return
         self._schedule(message_id, 1, wire.IMPORT_RESPONSE, {
             "message_id": message_id, "result_code": "0", "result_text": "报文导入成功",
             "received_at": wire.timestamp(now), "reasons": [],
         }, now)
-        due = now
+        due = now + (self.faults.receipt_delay() if plan.receipts else timedelta(0))
         for stage, kind, fields, delay in plan.receipts:
             due = due + delay
             self._schedule(message_id, stage, kind, fields, due)
-        if plan.cert_no:
+        if plan.cert_no and plan.holds_number:
             self.registry.set_certificate(self.authority_id, plan.cert_no, message_id, sender or "",
                                           "PENDING", now)
         self.registry.record_decision(
@@ -269,6 +222,39 @@ class Authority:
             reasons=[f.as_dict() for f in plan.findings], sender_id=sender,
             message_type=intake.message_type, cert_no=plan.cert_no,
         )
+
+    def _fail(self, message_id: str, reasons: list[dict[str, str]], now: datetime, sender: str | None,
+              message_type: str | None) -> None:
+        """ImportResponse ResultCode 1 with ``reasons``; the message is FAILED."""
+        self._schedule(message_id, 1, wire.IMPORT_RESPONSE, {
+            "message_id": message_id, "result_code": "1", "result_text": "报文导入失败",
+            "received_at": wire.timestamp(now), "reasons": reasons,
+        }, now)
+        self.registry.record_decision(self.authority_id, message_id, decision=FAILED, reasons=reasons,
+                                      sender_id=sender, message_type=message_type)
+
+    def initiate(self, receiver: str, message_type: str, document: str, summary: dict[str, Any]) -> dict[str, Any]:
+        """Queue a message the authority starts itself (a verification record, a blank-form allocation …).
+
+        It is signed and written to outbound/ like a receipt, on the next tick; it answers no MessageId,
+        so it gets its own id (``<AUTHORITY>-INIT-<hex>-1``) and is listed as an ``initiated`` record.
+        """
+        with self._lock:
+            now = self.clock()
+            initiated_id = uuid.uuid4().hex
+            receipt_id = f"{self.authority_id}-INIT-{initiated_id}-1"
+            info = {"initiated_id": initiated_id, "receipt_id": receipt_id, "message_type": message_type,
+                    "envelope_message_id": wire.derived_message_id(receipt_id), "receiver": receiver, **summary}
+            self.registry.put_record(self.authority_id, receiver, "initiated", receipt_id, "QUEUED", info, now,
+                                     message_id=initiated_id)
+            sent = {"op": "record", "sender": receiver, "kind": "initiated", "key": receipt_id, "status": "SENT",
+                    "data": info}  # applied when written to outbound/
+            self.registry.schedule_receipt(ScheduledReceipt(
+                receipt_id=receipt_id, authority=self.authority_id, message_id=initiated_id, stage=1,
+                kind=DOCUMENT, due_at=now, fields={"receipt_id": receipt_id, "message_type": message_type,
+                                                   "document": document, "receiver": receiver, "effects": [sent]},
+            ))
+            return info
 
     def receive_repeat(self, message_id: str, label: str, result: TickResult) -> int:
         """Count ``message_id`` as received once more without a new file (an HTTP retry with the same
@@ -314,7 +300,9 @@ class Authority:
     # emission ------------------------------------------------------------------------------------
     def _emit_due(self, result: TickResult) -> None:
         now = self.clock()
-        for receipt in self.registry.due_receipts(self.authority_id, now):
+        due = self.faults.order_due(self.registry.due_receipts(self.authority_id, now),
+                                    lambda message_id: self.registry.receipts_for(self.authority_id, message_id))
+        for receipt in due:
             try:
                 fields = dict(receipt.fields)
                 fields.setdefault("issued_at", wire.timestamp(self.clock()))
@@ -323,7 +311,9 @@ class Authority:
                 log.exception("%s: emitting %s failed; will retry", self.authority_id, receipt.receipt_id)
                 continue
             self.registry.mark_emitted(receipt.receipt_id, name, fields, self.clock())
-            if receipt.kind == wire.BUSINESS_RECEIPT and fields.get("status_code") in (APPROVED, RETURNED):
+            self._apply_effects(fields.get("effects") or [])
+            if (receipt.kind == wire.BUSINESS_RECEIPT and fields.get("status_code") in (APPROVED, RETURNED)
+                    and fields.get("holds_number", True)):
                 cert_no = str(fields.get("cert_no") or "")
                 if cert_no:
                     obs = self.registry.observation(self.authority_id, receipt.message_id)
@@ -333,21 +323,48 @@ class Authority:
                     )
             result.emitted.append(name)
 
+    def _apply_effects(self, effects: list[dict[str, Any]]) -> None:
+        """What a decision makes the authority know (handlers/base.py): applied once it is announced."""
+        now = self.clock()
+        for effect in effects:
+            if effect.get("op") == "record":
+                self.registry.put_record(self.authority_id, effect["sender"], effect["kind"], effect["key"],
+                                         effect["status"], effect.get("data") or {}, now)
+            elif effect.get("op") == "certificate":
+                self.registry.set_certificate_status(self.authority_id, effect["cert_no"], effect["status"], now)
+            else:
+                log.error("%s: unknown effect %r", self.authority_id, effect)
+
     def _write(self, receipt_id: str, fields: dict[str, Any], receipt: ScheduledReceipt) -> str:
-        obs = self.registry.observation(self.authority_id, receipt.message_id)
-        receiver = (obs.sender_id if obs else None) or "UNKNOWN"
-        content = wire.receipt_envelope(
-            kind=receipt.kind, fields=fields, authority=self.authority_id, receiver=receiver,
-            signer=self.signer, send_time=self.clock(),
-        )
+        send_time = self.clock()
+        receiver = fields.get("receiver")
+        if not receiver:
+            obs = self.registry.observation(self.authority_id, receipt.message_id)
+            receiver = (obs.sender_id if obs else None) or "UNKNOWN"
+
+        def envelope(signer: wire.SignerLike) -> bytes:
+            if receipt.kind == DOCUMENT:
+                return wire.document_envelope(
+                    message_type=fields["message_type"], document=fields["document"], receipt_id=receipt_id,
+                    authority=self.authority_id, receiver=str(receiver), signer=signer, send_time=send_time,
+                )
+            return wire.receipt_envelope(kind=receipt.kind, fields=fields, authority=self.authority_id,
+                                         receiver=str(receiver), signer=signer, send_time=send_time)
+
         name = f"{receipt_id}.xml"
-        tmp = self.outbound / f".{name}.tmp"
-        with open(tmp, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.outbound / name)
-        for listener in self.emit_listeners:
-            listener(self, receipt, name, content)  # a failure leaves the receipt due: emitted again later
-        log.info("%s: emitted %s", self.authority_id, name)
+        shift = self.faults.mtime_shift(receipt_id)
+        for emission in self.faults.emissions(self.authority_id, receipt, name, envelope(self.signer), envelope):
+            tmp = self.outbound / f".{emission.name}.tmp"
+            with open(tmp, "wb") as handle:
+                handle.write(emission.content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if shift:
+                stamp = os.stat(tmp).st_mtime + shift
+                os.utime(tmp, (stamp, stamp))
+            os.replace(tmp, self.outbound / emission.name)
+            for listener in self.emit_listeners:
+                # a failure leaves the receipt due: emitted again later
+                listener(self, receipt, emission.name, emission.content)
+            log.info("%s: emitted %s", self.authority_id, emission.name)
         return name

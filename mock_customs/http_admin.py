@@ -6,7 +6,14 @@
     GET  /admin/messages                every observed MessageId (?authority=GACC to filter)
     GET  /admin/messages/<MessageId>    receive count, decision, reasons, receipts (queued and emitted)
     GET  /admin/certificates            certificate numbers held (?authority=GACC)
+    GET  /admin/records                 what the authority knows (?authority=&enterprise=&kind=)
+    POST /admin/records                 seed a fact {"authority"?, "enterprise", "kind", "key", "status", "data"?}
+    POST /admin/initiate/<kind>         an authority-initiated message (mock_customs/initiate.py)
+    GET  /admin/initiated               the authority-initiated messages queued or sent (?authority=)
     POST /admin/tick                    process inbound and emit due receipts now; returns what happened
+    GET  /admin/scenarios               active fault scenarios (how often each fired), seed, catalogue
+    POST /admin/scenarios               {"scenarios": ["NAME:k=v", {"name": ..., k: v}], "seed"?: N} replaces
+                                        the active set ([] clears it); 422 names the bad scenario/parameter
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography import x509
 
 from mock_customs.authority import Authority
+from mock_customs.handlers.base import SYNC, SYNCED, UNSYNCED
+from mock_customs.initiate import InitiateError, initiate
 from mock_customs.registry import Registry
+from mock_customs.scenarios import ScenarioError, Scenarios, faults_from
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +60,9 @@ class AdminApi:
         authorities: dict[str, Authority],
         clock: Callable[[], datetime],
         after_tick: Callable[[], None] | None = None,
+        scenarios: Scenarios | None = None,
     ) -> None:
+        self.scenarios = scenarios or Scenarios()
         self.registry = registry
         self.authorities = authorities
         self.clock = clock
@@ -83,8 +95,21 @@ class AdminApi:
         if problems:
             raise AdminError(HTTPStatus.UNPROCESSABLE_ENTITY, "; ".join(problems))
         assert isinstance(enterprise_id, str) and isinstance(reg_no, str) and isinstance(pem, str)
-        enterprise = self.registry.register_enterprise(authority, enterprise_id, reg_no, pem, self.clock())
-        return enterprise.public()
+        # Re-registering (a new certificate, say) keeps the sync state 同步状态 the authority holds unless the
+        # request names it: a sync the enterprise never did must not appear, nor a pre-review duty vanish.
+        current = self.registry.record(authority, enterprise_id, SYNC, "sync")
+        synced = payload.get("synced", current.status == SYNCED if current else True)
+        review_required = payload.get("product_review_required",
+                                      bool(current.data.get("product_review_required")) if current else False)
+        if not isinstance(synced, bool) or not isinstance(review_required, bool):
+            raise AdminError(HTTPStatus.UNPROCESSABLE_ENTITY, "synced, product_review_required: true or false")
+        now = self.clock()
+        enterprise = self.registry.register_enterprise(authority, enterprise_id, reg_no, pem, now)
+        # most operations need SYNCED (handlers/base.py)
+        self.registry.put_record(authority, enterprise_id, SYNC, "sync", SYNCED if synced else UNSYNCED,
+                                 {**(current.data if current else {}), "product_review_required": review_required},
+                                 now)
+        return {**enterprise.public(), "synced": synced, "product_review_required": review_required}
 
     def enterprises(self, authority: str | None) -> dict[str, Any]:
         return {"enterprises": [e.public() for e in self.registry.enterprises(authority)]}
@@ -103,6 +128,61 @@ class AdminApi:
     def certificates(self, authority: str | None) -> dict[str, Any]:
         names = [authority] if authority else sorted(self.authorities)
         return {"certificates": [c for name in names for c in self.registry.certificates(name)]}
+
+    def scenario_view(self) -> dict[str, Any]:
+        return self.scenarios.public()
+
+    def set_scenarios(self, payload: Any) -> dict[str, Any]:
+        if not isinstance(payload, dict) or "scenarios" not in payload:
+            raise AdminError(HTTPStatus.BAD_REQUEST,
+                             'expected {"scenarios": ["NAME:k=v,...", {"name": "NAME", ...}], "seed": N}')
+        seed = payload.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise AdminError(HTTPStatus.UNPROCESSABLE_ENTITY, f"seed must be an integer, got {seed!r}")
+        try:
+            faults = faults_from(payload["scenarios"])
+        except ScenarioError as exc:
+            raise AdminError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from exc
+        self.scenarios.replace(faults, seed)
+        log.info("scenarios now: %s (seed %d)", ", ".join(f.name for f in faults) or "none", self.scenarios.seed)
+        return self.scenarios.public()
+
+    def records(self, query: dict[str, str]) -> dict[str, Any]:
+        found = self.registry.records(query.get("authority"), query.get("enterprise"), query.get("kind"))
+        return {"records": [r.public() for r in found]}
+
+    def put_record(self, payload: Any) -> dict[str, Any]:
+        """Seed what the authority knows (networked import COs, a pre-review made elsewhere …)."""
+        if not isinstance(payload, dict):
+            raise AdminError(HTTPStatus.BAD_REQUEST, "expected a JSON object {enterprise, kind, key, status}")
+        authority = payload.get("authority", "GACC")
+        values = {name: payload.get(name) for name in ("enterprise", "kind", "key", "status")}
+        data = payload.get("data", {})
+        problems = [f"{name}: a non-empty string" for name, v in values.items() if not isinstance(v, str) or not v]
+        if authority not in self.authorities:
+            problems.append(f"authority: one of {', '.join(sorted(self.authorities))}")
+        if not isinstance(data, dict):
+            problems.append("data: a JSON object")
+        if problems:
+            raise AdminError(HTTPStatus.UNPROCESSABLE_ENTITY, "; ".join(problems))
+        self.registry.put_record(authority, str(values["enterprise"]), str(values["kind"]), str(values["key"]),
+                                 str(values["status"]), data, self.clock())
+        found = self.registry.record(authority, str(values["enterprise"]), str(values["kind"]), str(values["key"]))
+        assert found is not None
+        return found.public()
+
+    def initiate(self, kind: str, payload: Any) -> dict[str, Any]:
+        try:
+            queued = initiate(self.authorities, kind, payload)
+        except InitiateError as exc:
+            raise AdminError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from exc
+        if self.after_tick is not None:
+            self.after_tick()  # due now: let the loop emit it without waiting for the next poll
+        return queued
+
+    def initiated(self, authority: str | None) -> dict[str, Any]:
+        found = self.registry.records(authority, None, "initiated")
+        return {"initiated": [r.public() for r in found]}
 
     def tick(self) -> dict[str, Any]:
         result = {name: a.tick().as_dict() for name, a in sorted(self.authorities.items())}
@@ -144,6 +224,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.OK, api.message(parts[2], authority))
             elif parts == ["admin", "certificates"] and method == "GET":
                 self._send(HTTPStatus.OK, api.certificates(authority))
+            elif parts == ["admin", "scenarios"] and method == "GET":
+                self._send(HTTPStatus.OK, api.scenario_view())
+            elif parts == ["admin", "scenarios"] and method == "POST":
+                self._send(HTTPStatus.OK, api.set_scenarios(payload))
+            elif parts == ["admin", "records"] and method == "GET":
+                self._send(HTTPStatus.OK, api.records(query))
+            elif parts == ["admin", "records"] and method == "POST":
+                self._send(HTTPStatus.CREATED, api.put_record(payload))
+            elif len(parts) == 3 and parts[:2] == ["admin", "initiate"] and method == "POST":
+                self._send(HTTPStatus.ACCEPTED, api.initiate(parts[2], payload))
+            elif parts == ["admin", "initiated"] and method == "GET":
+                self._send(HTTPStatus.OK, api.initiated(authority))
             elif parts == ["admin", "tick"] and method == "POST":
                 self._send(HTTPStatus.OK, api.tick())
             else:

@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 from mock_customs.authority import MESSAGE_ID_RE, Authority, TickResult
 from mock_customs.http_admin import AdminApi, AdminError, AdminHttpServer, _AdminServer, _Handler
 from mock_customs.registry import Registry, ScheduledReceipt
+from mock_customs.scenarios import NO_FAULTS, Scenarios
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +137,11 @@ class EnterpriseApi:
         authorities: dict[str, Authority],
         tokens: Iterable[HttpToken],
         clock: Callable[[], datetime],
+        faults: Scenarios = NO_FAULTS,
     ) -> None:
         if not authorities:
             raise ValueError("at least one authority is needed")
+        self.faults = faults  # fault scenarios: 500 / 503 answers, a slow outbound listing
         self.registry = registry
         self.authorities = authorities
         self.default_authority = next(iter(authorities))
@@ -388,22 +392,36 @@ class _ApiHandler(_Handler):
         try:
             body = self._read_body() if method == "POST" else b""
             authority, rest = api.split_authority(parts)
+            endpoint = _ENDPOINTS.get((method, tuple(rest)))
+            if endpoint is not None:
+                self._scenario_fault(endpoint, "before")  # like a proxy in front: before authentication
             token_name = api.authenticate(self.headers.get("Authorization"))
-            if method == "POST" and rest == ["inbound"]:
+            if endpoint == "inbound":
                 status, answer = api.submit(authority, token_name, self.headers.get("Idempotency-Key"),
                                             self.headers.get("Content-Type"), body)
-                self._reply(status, answer)
-            elif method == "GET" and rest == ["outbound"]:
-                self._reply(HTTPStatus.OK, api.outbound(authority, query.get("after"), query.get("limit")))
-            elif method == "POST" and rest == ["outbound", "ack"]:
-                self._reply(HTTPStatus.OK, api.ack(authority, token_name, body))
+            elif endpoint == "outbound":
+                delay = api.faults.listing_delay()
+                if delay:
+                    log.warning("scenario slow_mailbox: answering GET outbound in %.1f s", delay)
+                    time.sleep(delay)  # the fault itself: a slow server, not synchronisation
+                status, answer = HTTPStatus.OK, api.outbound(authority, query.get("after"), query.get("limit"))
+            elif endpoint == "ack":
+                status, answer = HTTPStatus.OK, api.ack(authority, token_name, body)
             else:
                 raise ApiError(HTTPStatus.NOT_FOUND, f"no such endpoint: {method} {urlsplit(self.path).path}")
+            self._scenario_fault(endpoint, "after")  # the work is done; the answer gets lost
+            self._reply(status, answer)
         except ApiError as exc:
             self._reply(exc.status, {"error": exc.message}, exc.headers)
         except Exception:
             log.exception("api %s %s failed", method, self.path)
             self._reply(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "internal error (see the mock's log)"})
+
+    def _scenario_fault(self, endpoint: str, when: str) -> None:
+        fault = self.server.http_api.faults.http_fault(endpoint, when)
+        if fault is not None:
+            log.warning("scenario: %s %s answered %d (%s)", self.command, self.path, fault.status, when)
+            raise ApiError(HTTPStatus(fault.status), fault.message, fault.headers)
 
     def _read_body(self) -> bytes:
         """The request body, at most ``MAX_INBOUND`` bytes; an oversize one is drained, then 413."""
@@ -439,6 +457,10 @@ class _ApiHandler(_Handler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+
+_ENDPOINTS = {("POST", ("inbound",)): "inbound", ("GET", ("outbound",)): "outbound",
+              ("POST", ("outbound", "ack")): "ack"}
 
 
 class MockHttpServer(AdminHttpServer):

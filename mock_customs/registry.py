@@ -6,6 +6,10 @@
   RETURNED, so a number may not be used twice while pending or approved.
 - ``observations``: per (authority, MessageId): how often it was received, the files, the decision,
   the reasons.
+- ``records``: what the authority knows beyond certificates, per (authority, enterprise, kind, key):
+  enterprise sync state, product pre-reviews, product registrations, verification records, blank-form
+  allocations and write-offs, supplements, self-print authorisations and layouts, base data … with a
+  status and JSON data (``mock_customs/handlers`` read and write them).
 - ``receipts``: the scheduled-emission queue and the log of emitted receipts (due time, emitted time,
   the receipt's fields as JSON). Persisting the queue means a restart keeps the timeline.
 """
@@ -68,8 +72,45 @@ CREATE TABLE IF NOT EXISTS receipts (
     file_name TEXT,
     fields TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+    authority TEXT NOT NULL,
+    sender_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    data TEXT NOT NULL,
+    message_id TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (authority, sender_id, kind, key)
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS receipts_due ON receipts (authority, emitted_at, due_at);
 """
+
+
+@dataclass(frozen=True)
+class Record:
+    """One fact the authority holds about an enterprise (a pre-review, a registration, …)."""
+
+    authority: str
+    sender_id: str
+    kind: str
+    key: str
+    status: str
+    data: dict[str, Any]
+    message_id: str | None
+    updated_at: str
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "authority": self.authority, "enterprise": self.sender_id, "kind": self.kind, "key": self.key,
+            "status": self.status, "data": self.data, "message_id": self.message_id,
+            "updated_at": self.updated_at,
+        }
+
 
 # certificate statuses that hold a number
 HOLDING = ("PENDING", "APPROVED")
@@ -115,8 +156,11 @@ class ScheduledReceipt:
     file_name: str | None = None
 
     def public(self) -> dict[str, Any]:
+        from mock_customs.wire import derived_message_id
+
         return {
             "receipt_id": self.receipt_id,
+            "envelope_message_id": derived_message_id(self.receipt_id),  # the MessageId the enterprise sees
             "stage": self.stage,
             "kind": self.kind,
             "due_at": _ts(self.due_at),
@@ -270,6 +314,84 @@ class Registry:
             ).fetchall()
         return [dict(r) for r in rows]
 
+    def certificate_status(self, authority: str, cert_no: str) -> tuple[str, str] | None:
+        """(status, sender) of ``cert_no``: the issued one (approved, later voided or replaced) before a
+        pending one before a returned one; None when never seen."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT status, sender_id FROM certificates WHERE authority = ? AND cert_no = ?"
+                " ORDER BY CASE WHEN status IN ('APPROVED', 'VOIDED', 'REPLACED') THEN 0 WHEN status = 'PENDING' THEN 1"
+                " ELSE 2 END, updated_at DESC LIMIT 1",
+                (authority, cert_no),
+            ).fetchone()
+        return (row["status"], row["sender_id"]) if row else None
+
+    def set_certificate_status(self, authority: str, cert_no: str, status: str, now: datetime) -> None:
+        """Change every approved row of ``cert_no`` (a void: APPROVED → VOIDED)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE certificates SET status = ?, updated_at = ? WHERE authority = ? AND cert_no = ?"
+                " AND status = 'APPROVED'",
+                (status, _ts(now), authority, cert_no),
+            )
+
+    # records: what the authority knows besides certificates ------------------------------------
+    def put_record(
+        self, authority: str, sender_id: str, kind: str, key: str, status: str, data: dict[str, Any],
+        now: datetime, message_id: str | None = None,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO records (authority, sender_id, kind, key, status, data, message_id, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (authority, sender_id, kind, key) DO UPDATE SET"
+                " status = excluded.status, data = excluded.data,"
+                " message_id = COALESCE(excluded.message_id, records.message_id), updated_at = excluded.updated_at",
+                (authority, sender_id, kind, key, status, json.dumps(data, ensure_ascii=False), message_id,
+                 _ts(now)),
+            )
+
+    def record(self, authority: str, sender_id: str, kind: str, key: str) -> Record | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM records WHERE authority = ? AND sender_id = ? AND kind = ? AND key = ?",
+                (authority, sender_id, kind, key),
+            ).fetchone()
+        return self._record(row) if row else None
+
+    def records(
+        self, authority: str | None = None, sender_id: str | None = None, kind: str | None = None
+    ) -> list[Record]:
+        clauses, args = [], []
+        for column, value in (("authority", authority), ("sender_id", sender_id), ("kind", kind)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM records{where} ORDER BY authority, sender_id, kind, key", args  # noqa: S608
+            ).fetchall()
+        return [self._record(r) for r in rows]
+
+    @staticmethod
+    def _record(row: sqlite3.Row) -> Record:
+        return Record(
+            authority=row["authority"], sender_id=row["sender_id"], kind=row["kind"], key=row["key"],
+            status=row["status"], data=json.loads(row["data"]), message_id=row["message_id"],
+            updated_at=row["updated_at"],
+        )
+
+    def next_number(self, name: str) -> int:
+        """A persisted counter (pre-review numbers, registration numbers …): 1, 2, 3 …"""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO counters (name, value) VALUES (?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+                (name,),
+            )
+            row = db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row["value"])
+
     # observations ------------------------------------------------------------------------------
     def observe(self, authority: str, message_id: str, file_name: str, now: datetime) -> int:
         """Count one receipt of ``message_id``; returns the receive count (1 = first time)."""
@@ -365,10 +487,27 @@ class Registry:
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM receipts WHERE authority = ? AND emitted_at IS NULL AND due_at <= ?"
-                " ORDER BY due_at, message_id, stage",
+                " ORDER BY due_at, rowid",  # queue order: effects are applied in the order they were decided
                 (authority, _ts(now)),
             ).fetchall()
         return [self._receipt(r) for r in rows]
+
+    def pending_effects(self, authority: str) -> list[dict[str, Any]]:
+        """The effects of decisions queued but not yet announced, in the order they will be applied.
+
+        A review must see them (a serial written off by an earlier message of the same tick is used,
+        even though the authority has not said so yet), or two messages could both take the same thing.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT fields FROM receipts WHERE authority = ? AND emitted_at IS NULL"
+                " AND fields LIKE '%\"effects\"%' ORDER BY due_at, rowid",
+                (authority,),
+            ).fetchall()
+        effects: list[dict[str, Any]] = []
+        for row in rows:
+            effects += json.loads(row["fields"]).get("effects") or []
+        return effects
 
     def next_due(self, authority: str) -> datetime | None:
         with self._lock:

@@ -15,6 +15,7 @@ directory so a client can pin it; :attr:`SftpServer.host_public_key` gives it as
 from __future__ import annotations
 
 import base64
+import contextlib
 import errno
 import hmac
 import logging
@@ -22,6 +23,7 @@ import os
 import socket
 import stat as stat_module
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +34,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from paramiko.common import AUTH_FAILED, AUTH_SUCCESSFUL, OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED, OPEN_SUCCEEDED
 from paramiko.sftp import SFTP_FAILURE, SFTP_NO_SUCH_FILE, SFTP_OK, SFTP_OP_UNSUPPORTED, SFTP_PERMISSION_DENIED
+
+from mock_customs.scenarios import NO_FAULTS, Scenarios
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +157,13 @@ class Jail:
 class _AuthServer(paramiko.ServerInterface):
     """One instance per connection: authenticates and remembers who logged in."""
 
-    def __init__(self, users: dict[str, SftpUser], default_root: Path) -> None:
+    def __init__(self, users: dict[str, SftpUser], default_root: Path, faults: Scenarios = NO_FAULTS) -> None:
         self._users = users
         self._default_root = default_root
         self.username: str | None = None
         self.root: Path | None = None
+        self.faults = faults
+        self.transport: paramiko.Transport | None = None  # set by the server: fault scenarios cut it
 
     def get_allowed_auths(self, username: str) -> str:
         user = self._users.get(username)
@@ -197,13 +203,24 @@ class _AuthServer(paramiko.ServerInterface):
 
 
 class _Handle(paramiko.SFTPHandle):
-    def __init__(self, flags: int, fileobj: Any, path: str) -> None:
+    def __init__(self, flags: int, fileobj: Any, path: str, faulty: _FaultyTransfer | None = None) -> None:
         super().__init__(flags)
         self.filename = path
+        self._faulty = faulty
         if flags & (os.O_WRONLY | os.O_RDWR):
             self.writefile = fileobj
         if not flags & os.O_WRONLY:
             self.readfile = fileobj
+
+    def write(self, offset: int, data: Any) -> int:
+        if self._faulty is not None:
+            return self._faulty.write(self, offset, bytes(data))
+        return int(super().write(offset, data))
+
+    def read(self, offset: int, length: int) -> bytes | int:
+        if self._faulty is not None:
+            return self._faulty.read(self, offset, length)
+        return super().read(offset, length)
 
     def stat(self) -> paramiko.SFTPAttributes | int:
         try:
@@ -220,6 +237,61 @@ class _Handle(paramiko.SFTPHandle):
 
     def _fileobj(self) -> Any:
         return getattr(self, "writefile", None) or self.readfile
+
+
+class _FaultyTransfer:
+    """One transfer under fault scenarios: cut the connection mid-way, or serve short / truncated reads."""
+
+    def __init__(self, faults: Scenarios, direction: str, transport: paramiko.Transport | None, name: str) -> None:
+        self.faults = faults
+        self.direction = direction  # "upload" or "download"
+        self.transport = transport
+        self.name = name
+        self.cut_at = faults.wants_cut(direction, name)  # None: this transfer is never cut
+        self.cut_pending = False
+        self.reads = faults.read_limit() if direction == "download" else None  # (mode, max_bytes)
+
+    def write(self, handle: _Handle, offset: int, data: bytes) -> int:
+        if self.cut_at is not None and offset + len(data) >= self.cut_at:
+            cut_at, self.cut_at = self.cut_at, None  # asked once per transfer
+            if self.faults.cut_transfer("upload", offset + len(data), self.name):
+                handle.writefile.seek(offset)
+                handle.writefile.write(data[: max(0, cut_at - offset)])
+                handle.writefile.flush()
+                self._cut(offset + max(0, cut_at - offset))
+                return SFTP_FAILURE
+        return int(paramiko.SFTPHandle.write(handle, offset, data))
+
+    def read(self, handle: _Handle, offset: int, length: int) -> bytes | int:
+        if self.cut_pending:
+            self._cut(offset)
+            return SFTP_FAILURE
+        if self.cut_at is not None and offset + length >= self.cut_at:
+            cut_at, self.cut_at = self.cut_at, None  # asked once per transfer
+            if self.faults.cut_transfer("download", offset + length, self.name):
+                if offset >= cut_at:
+                    self._cut(offset)
+                    return SFTP_FAILURE
+                self.cut_pending = True  # serve the bytes up to the cut; the next read drops the line
+                length = cut_at - offset
+        if self.reads is not None:
+            mode, limit = self.reads
+            if mode == "short":
+                length = min(length, limit)
+            elif offset >= limit:
+                return b""  # a truncated file: EOF before its listed size
+            else:
+                length = min(length, limit - offset)
+        return paramiko.SFTPHandle.read(handle, offset, length)
+
+    def _cut(self, at: int) -> None:
+        log.warning("scenario sftp_disconnect_mid_transfer: dropping the connection during the %s of %s at"
+                    " byte %d", self.direction, self.name, at)
+        transport = self.transport
+        if transport is not None:
+            with contextlib.suppress(OSError):
+                transport.sock.shutdown(socket.SHUT_RDWR)
+            transport.close()
 
 
 def _apply_attrs(path: str, attr: paramiko.SFTPAttributes) -> None:
@@ -244,6 +316,8 @@ class _JailedSftp(paramiko.SFTPServerInterface):
         assert server.root is not None, "SFTP session before authentication"
         self.jail = Jail(server.root)
         self.username = server.username
+        self.faults = server.faults
+        self.transport = server.transport
 
     # paths ---------------------------------------------------------------------------------------
     def canonicalize(self, path: str) -> str:
@@ -259,6 +333,11 @@ class _JailedSftp(paramiko.SFTPServerInterface):
     def list_folder(self, path: str) -> list[paramiko.SFTPAttributes] | int:
         try:
             real = self._real(path)
+            if self.jail.virtual(path) == "/outbound":
+                delay = self.faults.listing_delay()
+                if delay:
+                    log.warning("scenario slow_mailbox: listing %s in %.1f s", path, delay)
+                    time.sleep(delay)  # the fault itself: a slow server, not synchronisation
             out = []
             for name in sorted(os.listdir(real)):
                 attr = paramiko.SFTPAttributes.from_stat(os.lstat(os.path.join(real, name)))
@@ -299,6 +378,11 @@ class _JailedSftp(paramiko.SFTPServerInterface):
     def open(self, path: str, flags: int, attr: paramiko.SFTPAttributes) -> paramiko.SFTPHandle | int:
         try:
             real = self._real(path)
+            virtual = self.jail.virtual(path)
+            if (not flags & (os.O_WRONLY | os.O_RDWR) and virtual.startswith("/outbound/")
+                    and self.faults.refuse_open(virtual)):
+                log.warning("scenario unreadable_receipts: refusing to open %s", virtual)
+                return SFTP_PERMISSION_DENIED
             mode = stat_module.S_IMODE(attr.st_mode) if attr is not None and attr.st_mode else 0o644
             fd = os.open(real, flags | getattr(os, "O_BINARY", 0), mode)
         except JailError:
@@ -316,7 +400,21 @@ class _JailedSftp(paramiko.SFTPServerInterface):
         except OSError as exc:
             os.close(fd)
             return _errno_status(exc)
-        return _Handle(flags, fileobj, real)
+        return _Handle(flags, fileobj, real, self._faulty(path, flags))
+
+    def _faulty(self, path: str, flags: int) -> _FaultyTransfer | None:
+        """Fault hooks for uploads into inbound/ and downloads from outbound/, when scenarios are active."""
+        virtual = self.jail.virtual(path)
+        if flags & (os.O_WRONLY | os.O_RDWR) and virtual.startswith("/inbound/"):
+            direction = "upload"
+        elif not flags & (os.O_WRONLY | os.O_RDWR) and virtual.startswith("/outbound/"):
+            direction = "download"
+        else:
+            return None
+        if not (self.faults.active("sftp_disconnect_mid_transfer") or
+                (direction == "download" and self.faults.active("partial_reads"))):
+            return None
+        return _FaultyTransfer(self.faults, direction, self.transport, virtual)
 
     def remove(self, path: str) -> int:
         try:
@@ -420,6 +518,7 @@ class SftpServer:
     host: str = "127.0.0.1"
     port: int = 0
     host_key: paramiko.PKey | None = None
+    faults: Scenarios = NO_FAULTS
     _sock: socket.socket | None = field(default=None, init=False, repr=False)
     _thread: threading.Thread | None = field(default=None, init=False, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
@@ -486,7 +585,9 @@ class SftpServer:
             self._transports = [t for t in self._transports if t.is_active()]
             self._transports.append(transport)
         # with an event, start_server returns at once: negotiation runs on the transport's own thread
-        transport.start_server(event=threading.Event(), server=_AuthServer(self._user_map, self.root))
+        server = _AuthServer(self._user_map, self.root, self.faults)
+        server.transport = transport
+        transport.start_server(event=threading.Event(), server=server)
 
     def stop(self) -> None:
         self._stop.set()

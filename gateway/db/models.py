@@ -67,6 +67,9 @@ class Message(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_class: Mapped[str | None] = mapped_column(String(10), nullable=True)  # transient | permanent
+    # Edit-and-resend: the MessageId this message replaces (a string, so the link survives retention).
+    supersedes: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -136,6 +139,31 @@ class QuarantinedFile(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_sha256: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open | resolved
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # re-processing attempts
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # Best-effort addressee (envelope ReceiverId) read once at insert: the UI filters on it in SQL.
+    # NULL = unreadable: only a gateway operator (no tenant) sees such a file.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+
+class ArchivedMessage(Base):
+    """A message purged by retention: where its archive (exactly what was sent and received) lives."""
+
+    __tablename__ = "message_archive"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(32), unique=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), index=True)
+    message_type: Mapped[str] = mapped_column(String(40))
+    document_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[str] = mapped_column(String(20))
+    archive_name: Mapped[str] = mapped_column(String(255))
+    archive_sha256: Mapped[str] = mapped_column(String(64))
+    archive_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Certificate(Base):
@@ -155,6 +183,9 @@ class Certificate(Base):
     status_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reasons_json: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The declarant's own list marks (seed 001 ch. 5): hidden from the query, never removed from the gateway.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # 存档
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # 删除
 
 
 class CertSerial(Base):
@@ -167,3 +198,70 @@ class CertSerial(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer)
 
+
+
+class FolderFile(Base):
+    """A file taken from a folder mailbox's OutBox, and what became of it (so a re-scan never re-submits)."""
+
+    __tablename__ = "folder_files"
+    __table_args__ = (UniqueConstraint("enterprise_id", "module", "file_name", "sha256", name="uq_folder_files"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    module: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))  # accepted | duplicate | conflict | rejected | malformed
+    message_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    errors_json: Mapped[str] = mapped_column(Text, default="[]")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FolderExport(Base):
+    """A receipt written into a folder mailbox's InBox: each receipt is exported exactly once."""
+
+    __tablename__ = "folder_exports"
+    __table_args__ = (UniqueConstraint("receipt_pk", name="uq_folder_exports_receipt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    receipt_pk: Mapped[int] = mapped_column(ForeignKey("receipts.id", ondelete="CASCADE"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FolderSftpLogin(Base):
+    """How an enterprise's ERP logs in to its folder mailbox over SFTP (password hash and/or public keys)."""
+
+    __tablename__ = "folder_sftp_logins"
+
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    authorized_keys: Mapped[str] = mapped_column(Text, default="")  # OpenSSH public key lines
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    """A person using the UI; belongs to one enterprise. Only a salted, stretched password hash is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # NULL only for gateway operators (role ``operator``), who belong to no tenant.
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True, nullable=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))  # admin | engineer | declarant | operator
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Kept in the session cookie and bumped on logout, password change and disable: old cookies die.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Principal(Base):
+    """代理企业维护委托人信息: an agent enterprise declares for (and may see the documents of) a principal."""
+
+    __tablename__ = "principals"
+
+    agent_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

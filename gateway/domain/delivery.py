@@ -23,6 +23,8 @@ class DeliveryState(StrEnum):
     DONE = "DONE"
     RETRY_WAIT = "RETRY_WAIT"
     FAILED = "FAILED"
+    #: Sent, but no receipt came within the receipt timeout: a person should look (or resend).
+    ATTENTION = "ATTENTION"
 
 
 _S = DeliveryState
@@ -37,15 +39,23 @@ ALLOWED: MappingProxyType[DeliveryState, frozenset[DeliveryState]] = MappingProx
         # An authority receipt proves delivery whatever the sender recorded meanwhile (the upload may
         # have landed just before a crash or a dropped connection): hence the *→ACKNOWLEDGED moves.
         _S.SENDING: frozenset({_S.SENT, _S.RETRY_WAIT, _S.FAILED, _S.ACKNOWLEDGED}),
-        _S.SENT: frozenset({_S.ACKNOWLEDGED, _S.RETRY_WAIT, _S.FAILED}),
+        _S.SENT: frozenset({_S.ACKNOWLEDGED, _S.RETRY_WAIT, _S.FAILED, _S.ATTENTION}),
         _S.ACKNOWLEDGED: frozenset({_S.DONE}),
         _S.DONE: frozenset(),
         _S.RETRY_WAIT: frozenset({_S.QUEUED, _S.SENDING, _S.FAILED, _S.ACKNOWLEDGED}),
         _S.FAILED: frozenset({_S.QUEUED, _S.ACKNOWLEDGED}),
+        # A late receipt still counts; an operator may resend (same MessageId) or give up.
+        _S.ATTENTION: frozenset({_S.ACKNOWLEDGED, _S.FAILED, _S.QUEUED}),
     }
 )
 
 TERMINAL: frozenset[DeliveryState] = frozenset(s for s, nxt in ALLOWED.items() if not nxt)
+
+#: Where a message rests when nothing more will happen without a person: DONE, REJECTED, FAILED.
+SETTLED: frozenset[DeliveryState] = TERMINAL | {_S.FAILED}
+
+#: States an operator may resend from, keeping the MessageId and the signed bytes.
+RESENDABLE: frozenset[DeliveryState] = frozenset({_S.FAILED, _S.ATTENTION})
 
 
 def can_transition(current: DeliveryState | str, target: DeliveryState | str) -> bool:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from gateway.domain.delivery import DeliveryState, DocumentStatus
 from gateway.domain.families import check_document
+from gateway.logcontext import message_context
 from gateway.services.ports import (
     Clock,
     DuplicateMessage,
@@ -27,6 +29,7 @@ from messages.catalogue import Entry
 from messages.validate import Problem, Validator
 
 CERTIFICATE_FAMILY = "gacc_certificate"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,11 @@ class Issue:
 
 @dataclass(frozen=True)
 class IntakeResult:
-    outcome: str  # accepted | duplicate | conflict | rejected | malformed
+    outcome: str  # accepted | duplicate | conflict | rejected | malformed (| not_found | not_editable)
     message_id: str | None = None
     state: str | None = None
     issues: list[Issue] = field(default_factory=list)
+    supersedes: str | None = None
 
 
 def _issue_from_problem(p: Problem) -> Issue:
@@ -71,7 +75,10 @@ def accept_message(
     raw: bytes,
     idempotency_key: str | None = None,
     actor: str = "api",
+    supersedes: MessageInfo | None = None,
 ) -> IntakeResult:
+    """Validate and store one document. `supersedes` (edit-and-resend only, see services.resend) is the
+    message this one replaces: it hands its document key on to the new message, which links back to it."""
     raw_sha = hashlib.sha256(raw).hexdigest()
     result = validator.validate(raw)
     entry = result.entry
@@ -82,6 +89,11 @@ def accept_message(
         issue = Issue("CATALOGUE.not_outbound", "/" + entry.root.split("}")[-1],
                       f"{entry.message_type} is sent by the authority, not by an enterprise")
         return IntakeResult("malformed", issues=[issue])
+
+    if supersedes is not None and entry.message_type != supersedes.message_type:
+        return IntakeResult("not_editable", supersedes.message_id, supersedes.state, [Issue(
+            "RESEND.TYPE_MISMATCH", "/", f"an edit of a {supersedes.message_type} message must be a "
+            f"{supersedes.message_type} document, not {entry.message_type}")])
 
     issues = [_issue_from_problem(p) for p in result.problems]
     cert: NewCertificate | None = None
@@ -119,7 +131,10 @@ def accept_message(
                 actor=actor,
                 errors=json.dumps([i.as_dict() for i in issues], ensure_ascii=False).encode(),
             )
-            return IntakeResult("rejected", rejected.message_id, rejected.state, issues)
+    if issues:
+        with message_context(rejected.message_id):
+            log.info("%s rejected: %d problem(s)", rejected.message_id, len(issues))
+        return IntakeResult("rejected", rejected.message_id, rejected.state, issues)
 
     # The document's own number is its identity, whatever key the caller sends: one certificate number can
     # never become two declarations. The caller's key (or, failing that, the bytes) covers unnumbered ones.
@@ -132,10 +147,17 @@ def accept_message(
     try:
         with store.transaction() as tx:
             existing = tx.message_by_key(enterprise_id, key)
+            if existing is not None and supersedes is not None and existing.pk == supersedes.pk:
+                # The old message keeps a key of its own, so pushing its bytes again still finds it.
+                tx.rekey(existing.pk, f"{key}#{existing.message_id}")
+                existing = None
             if existing is not None:
                 return _repeat(existing, raw_sha)
+            new = _new(entry, enterprise_id, DeliveryState.QUEUED, raw_sha, document_no, key, now)
+            if supersedes is not None:
+                new = replace(new, supersedes=supersedes.message_id)
             stored = tx.create_message(
-                _new(entry, enterprise_id, DeliveryState.QUEUED, raw_sha, document_no, key, now),
+                new,
                 raw=raw,
                 history=[(None, DeliveryState.RECEIVED.value, "received"),
                          (DeliveryState.RECEIVED.value, DeliveryState.VALIDATED.value, "XSD and business rules passed"),
@@ -143,6 +165,9 @@ def accept_message(
                 actor=actor,
                 certificate=cert,
             )
+            if supersedes is not None:
+                tx.note(supersedes.pk, actor=actor, reason=f"superseded by message {stored.message_id} "
+                        "(edit-and-resend)", at=now)
     except DuplicateMessage:
         # A concurrent request with the same key won the insert: answer as that message.
         with store.transaction() as tx:
@@ -150,7 +175,10 @@ def accept_message(
         if existing is None:
             raise
         return _repeat(existing, raw_sha)
-    return IntakeResult("accepted", stored.message_id, stored.state)
+    with message_context(stored.message_id):
+        log.info("%s accepted: %s %s", stored.message_id, entry.message_type, document_no or "")
+    return IntakeResult("accepted", stored.message_id, stored.state,
+                        supersedes=supersedes.message_id if supersedes is not None else None)
 
 
 def _repeat(existing: MessageInfo, raw_sha: str) -> IntakeResult:

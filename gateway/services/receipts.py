@@ -9,14 +9,30 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from lxml import etree
 
 from adapters.base import InboundFile, Transport, TransportError
 from gateway.domain.delivery import DeliveryState, can_transition
+from gateway.logcontext import bind_message_id
+from gateway.services.authority_documents import (
+    AuthorityDocument,
+    as_authority_document,
+    store_authority_document,
+)
 from gateway.services.documents import project
-from gateway.services.ports import Clock, MessageInfo, ReceiptRecord, Store, Transaction, Verifier
+from gateway.services.ports import (
+    Clock,
+    DuplicateMessage,
+    MessageInfo,
+    ReceiptRecord,
+    Store,
+    Transaction,
+    Verifier,
+)
 from messages import envelope
 from messages import receipt as receipt_codec
 from messages.errors import MessagesError
@@ -63,7 +79,9 @@ def ingest_receipts(
             report.errors += 1
             continue
         report.fetched += len(files)
+        stored = []
         for item in files:
+            bind_message_id(None)  # set again once the file names its message
             try:
                 _ingest_one(store, authority, verifier, validator, clock, item, report, actor)
             except Exception as exc:  # one bad file must never block the mailbox: keep it, move on
@@ -71,7 +89,9 @@ def ingest_receipts(
                 with store.transaction() as tx:
                     tx.quarantine(authority, item.name, item.content, f"{type(exc).__name__}: {exc}", clock.now())
                 report.quarantined += 1
-            _ack(transport, item, report)
+            stored.append(item)
+        _ack_all(transport, stored, report)
+    bind_message_id(None)
     return report
 
 
@@ -79,50 +99,144 @@ class _Unusable(Exception):
     """The file is signed by the authority but is not a receipt we can apply."""
 
 
-def _parse(verifier: Verifier, validator: Validator, content: bytes) -> Receipt:
+def _parse(verifier: Verifier, validator: Validator, content: bytes) -> tuple[Receipt | AuthorityDocument, str]:
+    """The receipt (or authority document) and the sha256 of its canonical body (what the authority said,
+    not how it was wrapped): an authority re-sending a receipt re-signs it in a new envelope, which is the
+    same receipt."""
     try:
         signed_root = verifier.verify(content)
-        _head, body = envelope.unwrap(signed_root)
+        head, body = envelope.unwrap(signed_root)
     except (SignatureInvalid, MessagesError, ValueError) as exc:
         raise _Unusable(f"{type(exc).__name__}: {exc}") from exc
     result = validator.validate_element(body)
     if result.problems:
         p = result.problems[0]
         raise _Unusable(f"not a valid receipt: {p.rule} at {p.path}: {p.message}")
-    return receipt_codec.from_xml(body)
+    canonical = etree.tostring(body, method="c14n", exclusive=True)
+    parsed = as_authority_document(head, body) or receipt_codec.from_xml(body)
+    return parsed, hashlib.sha256(canonical).hexdigest()
 
 
 def _ingest_one(store: Store, authority: str, verifier: Verifier, validator: Validator, clock: Clock,
                 item: InboundFile, report: IngestReport, actor: str) -> None:
+    outcome, reason = _apply_file(store, authority, verifier, validator, clock, item.content, actor)
+    if outcome == "quarantine":
+        with store.transaction() as tx:
+            tx.quarantine(authority, item.name, item.content, reason, clock.now())
+        report.quarantined += 1
+    elif outcome == "applied":
+        report.applied += 1
+    else:
+        report.duplicates += 1
+
+
+def _apply_file(store: Store, authority: str, verifier: Verifier, validator: Validator, clock: Clock,
+                content: bytes, actor: str) -> tuple[str, str]:
+    """Verify, dedupe, correlate and apply one receipt file: ("applied" | "duplicate" | "quarantine", why)."""
     now = clock.now()
     try:
-        parsed = _parse(verifier, validator, item.content)
+        parsed, body_sha = _parse(verifier, validator, content)
     except _Unusable as exc:
-        with store.transaction() as tx:
-            tx.quarantine(authority, item.name, item.content, str(exc), now)
-        report.quarantined += 1
-        return
-    record = _record_of(authority, parsed, item.content)
+        return "quarantine", str(exc)
+    if isinstance(parsed, AuthorityDocument):  # sent on the authority's own initiative: no MessageId of ours
+        bind_message_id(parsed.head.message_id)  # its own MessageId, under which it is stored
+        try:
+            outcome = _store_document(store, authority, parsed, content, now, actor)
+        except DuplicateMessage:
+            # A concurrent poller stored that MessageId first. Its copy may differ: decide again against
+            # what is committed now (duplicate, or quarantined), never assume it was the same.
+            outcome = _store_document(store, authority, parsed, content, now, actor)
+        if outcome == "stored":
+            log.info("%s stored: %s from %s", parsed.head.message_id, parsed.entry.message_type, authority)
+            return "applied", f"authority document stored for {authority}"
+        if outcome == "duplicate":
+            return "duplicate", "authority document stored before"
+        return "quarantine", outcome
+    bind_message_id(parsed.message_id)
+    record = _record_of(authority, parsed, content, body_sha)
     with store.transaction() as tx:
         known = tx.receipt_hash(authority, record.receipt_id)
         if known == record.content_sha256:
-            report.duplicates += 1
-            return
+            return "duplicate", f"receipt {record.receipt_id} was applied before"
         if known is not None:
-            tx.quarantine(authority, item.name, item.content,
-                          f"receipt id {record.receipt_id} seen before with different content", now)
-            report.quarantined += 1
-            return
+            return "quarantine", f"receipt id {record.receipt_id} seen before with different content"
         msg = tx.message_by_message_id(parsed.message_id)  # locks the message row on PostgreSQL
         if msg is None or msg.authority != authority:
-            tx.quarantine(authority, item.name, item.content,
-                          f"receipt {record.receipt_id} matches no message sent to {authority}", now)
-            report.quarantined += 1
-        elif tx.add_receipt(msg.pk, record, received_at=now):
+            return "quarantine", f"receipt {record.receipt_id} matches no message sent to {authority}"
+        if tx.add_receipt(msg.pk, record, received_at=now):
             _apply(tx, msg, record, now, actor)
-            report.applied += 1
+            log.info("receipt %s for %s applied: %s %s", record.receipt_id, msg.message_id, record.status_code,
+                     record.status)
+            return "applied", f"receipt {record.receipt_id} applied to message {msg.message_id}"
+        return "duplicate", f"receipt {record.receipt_id} was stored by a concurrent poller"
+
+
+@dataclass
+class ReprocessResult:
+    resolved: list[int] = field(default_factory=list)  # applied now, or found to be a duplicate
+    still_quarantined: dict[int, str] = field(default_factory=dict)  # id -> why, still open
+    not_found: list[int] = field(default_factory=list)  # no such id, or resolved already
+
+
+def reprocess_quarantine(
+    store: Store,
+    verifiers: Mapping[str, Verifier],
+    clock: Clock,
+    ids: Sequence[int],
+    actor: str,
+    *,
+    validator: Validator | None = None,
+) -> ReprocessResult:
+    """Run quarantined files through ingestion again, e.g. after the authority's certificate was registered
+    or once the message they answer exists. The raw file is kept either way; a resolved entry says how."""
+    validator = validator or get_validator()
+    result = ReprocessResult()
+    for qid in ids:
+        with store.transaction() as tx:
+            row = tx.quarantined(qid)
+        if row is None or row[3] != "open":
+            result.not_found.append(qid)
+            continue
+        authority, _name, content, _status = row
+        verifier = verifiers.get(authority)
+        if verifier is None:
+            outcome, why = "quarantine", f"no pinned certificate for authority {authority}"
         else:
-            report.duplicates += 1  # a concurrent poller stored it first
+            try:
+                outcome, why = _apply_file(store, authority, verifier, validator, clock, content, actor)
+            except Exception as exc:  # keep it quarantined with the new reason; never lose the file
+                log.exception("re-processing quarantined file %s failed", qid)
+                outcome, why = "quarantine", f"{type(exc).__name__}: {exc}"
+        with store.transaction() as tx:
+            resolved = outcome != "quarantine"
+            tx.settle_quarantine(qid, resolved=resolved, text=f"{outcome} by {actor}: {why}" if resolved else why,
+                                 at=clock.now())
+        if resolved:
+            result.resolved.append(qid)
+        else:
+            result.still_quarantined[qid] = why
+    return result
+
+
+def _ack_all(transport: Transport, items: Sequence[InboundFile], report: IngestReport) -> None:
+    """Acknowledge what is stored: in one request when the transport can (HTTP), else one by one."""
+    ack_many = getattr(transport, "ack_many", None)
+    if ack_many is None or len(items) < 2:
+        for item in items:
+            _ack(transport, item, report)
+        return
+    try:
+        ack_many(items)
+    except TransportError as exc:
+        log.warning("ack of %d receipts failed (they will be deduplicated next time): %s", len(items), exc)
+        report.errors += 1
+
+
+def _store_document(store: Store, authority: str, doc: AuthorityDocument, content: bytes, now: datetime,
+                    actor: str) -> str:
+    # "stored" | "duplicate" | a quarantine reason; the caller quarantines (it owns the file's name).
+    with store.transaction() as tx:
+        return store_authority_document(tx, authority, doc, content, now, actor)
 
 
 def _ack(transport: Transport, item: InboundFile, report: IngestReport) -> None:
@@ -134,8 +248,7 @@ def _ack(transport: Transport, item: InboundFile, report: IngestReport) -> None:
         report.errors += 1
 
 
-def _record_of(authority: str, parsed: Receipt, raw: bytes) -> ReceiptRecord:
-    sha = hashlib.sha256(raw).hexdigest()
+def _record_of(authority: str, parsed: Receipt, raw: bytes, sha: str) -> ReceiptRecord:
     reasons = [{"rule_id": r.rule_id, "path": r.path, "message": r.message} for r in parsed.reasons]
     if isinstance(parsed, receipt_codec.ImportResponse):
         accepted = str(parsed.result_code) == "0"

@@ -17,6 +17,7 @@ from gateway.bootstrap import Container
 from gateway.services.enterprises import authenticate
 from gateway.services.intake import accept_message
 from gateway.services.numbering import NumberingError, allocate_cert_no
+from gateway.services.resend import MAX_BULK, edit_and_resend, resend
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,6 +28,17 @@ STATUS_BY_OUTCOME = {"accepted": 202, "duplicate": 200, "conflict": 409, "reject
 def _container() -> Container:
     container: Container = current_app.extensions["cogw"]
     return container
+
+
+def json_int(value: object) -> int | None:
+    """A JSON integer: 7 or 7.0 (JSON Schema counts integral numbers as integers), never true/false."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def _problem(status: int, title: str, **extra: Any) -> tuple[Response, int]:
@@ -78,9 +90,85 @@ def post_message() -> Any:
 def get_message(message_id: str) -> Any:
     with _container().store.transaction() as tx:
         view = tx.message_view(g.enterprise_id, message_id)
+        archived = tx.archived(g.enterprise_id, message_id) if view is None else None
+    if archived is not None:
+        return _problem(410, f"message {message_id} was purged by retention; it is kept in the archive",
+                        archive=archived)
     if view is None:
         return _problem(404, f"no message {message_id}")
     return jsonify(view)
+
+
+LISTABLE_STATES = {"FAILED", "ATTENTION", "RETRY_WAIT", "QUEUED", "SENT", "ACKNOWLEDGED", "DONE", "REJECTED"}
+
+
+@api.get("/messages")
+@require_api_key
+def list_messages() -> Any:
+    """Work lists: `?state=FAILED&state=ATTENTION` (newest change first), `limit` ≤ 500, `offset`."""
+    states = request.args.getlist("state")
+    bad = [s for s in states if s not in LISTABLE_STATES]
+    if not states or bad:
+        return _problem(400, f"give state=… one or more of {', '.join(sorted(LISTABLE_STATES))}"
+                        + (f" (unknown: {', '.join(bad)})" if bad else ""))
+    try:
+        limit = min(int(request.args.get("limit", 100)), 500)
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        return _problem(400, "limit and offset must be integers")
+    if limit < 1 or offset < 0:
+        return _problem(400, "limit must be ≥ 1 and offset ≥ 0")
+    with _container().store.transaction() as tx:
+        rows = tx.messages_in_state(states, enterprise_id=g.enterprise_id, limit=limit, offset=offset)
+    return jsonify({"messages": rows, "limit": limit, "offset": offset})
+
+
+@api.post("/messages/<message_id>/resend")
+@require_api_key
+def resend_one(message_id: str) -> Any:
+    c = _container()
+    result = resend(c.store, c.clock, [message_id], actor=f"api:{g.enterprise_id}", enterprise_id=g.enterprise_id)
+    if result.not_found:
+        return _problem(404, f"no message {message_id}")
+    if result.refused:
+        return _problem(409, result.refused[message_id], message_id=message_id)
+    return jsonify({"message_id": message_id, "state": "QUEUED"}), 200
+
+
+@api.post("/messages/resend")
+@require_api_key
+def resend_bulk() -> Any:
+    body = request.get_json(silent=True)
+    ids = body.get("message_ids") if isinstance(body, dict) else None
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids) or len(ids) > MAX_BULK:
+        return _problem(400, f'send JSON {{"message_ids": ["…", …]}} with 1 to {MAX_BULK} MessageIds')
+    c = _container()
+    result = resend(c.store, c.clock, ids, actor=f"api:{g.enterprise_id}", enterprise_id=g.enterprise_id)
+    return jsonify(result.as_dict()), 200
+
+
+EDIT_STATUS = {**STATUS_BY_OUTCOME, "not_found": 404, "not_editable": 409}
+
+
+@api.post("/messages/<message_id>/edit-and-resend")
+@require_api_key
+def edit_and_resend_one(message_id: str) -> Any:
+    raw = request.get_data(cache=False)
+    if not raw:
+        return _problem(400, "empty body: send the corrected business XML document as the request body")
+    c = _container()
+    result = edit_and_resend(c.store, c.validator, c.clock, g.enterprise_id, message_id, raw,
+                             actor=f"api:{g.enterprise_id}")
+    if result.outcome == "not_found":
+        return _problem(404, f"no message {message_id}")
+    body: dict[str, Any] = {"outcome": result.outcome, "message_id": result.message_id, "state": result.state,
+                            "supersedes": result.supersedes}
+    if result.issues:
+        body["errors"] = [i.as_dict() for i in result.issues]
+    resp = jsonify(body)
+    if result.outcome == "accepted":
+        resp.headers["Location"] = f"/api/v1/messages/{result.message_id}"
+    return resp, EDIT_STATUS[result.outcome]
 
 
 @api.get("/messages/<message_id>/receipts")
@@ -97,10 +185,12 @@ def get_receipts(message_id: str) -> Any:
 @require_api_key
 def post_certificate_number() -> Any:
     """Hand out the next certificate number for a type (and year), for the ERP to put in CertNo."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        body = {}
     cert_type = body.get("cert_type")
-    year = body.get("year")
-    if not isinstance(cert_type, str) or (year is not None and not isinstance(year, int)):
+    year = json_int(body.get("year"))
+    if not isinstance(cert_type, str) or ("year" in body and year is None):
         return _problem(400, 'send JSON {"cert_type": "E", "year": 2026}; year is optional (default: this year)')
     c = _container()
     try:

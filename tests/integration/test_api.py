@@ -151,3 +151,50 @@ def test_certificate_numbers_are_handed_out_per_enterprise(api: tuple[FlaskClien
     bad = client.post("/api/v1/certificate-numbers", json={"cert_type": "QQ"},
                       headers={"Authorization": f"Bearer {ours}"})
     assert bad.status_code == 422 and "not a GACC type" in bad.get_json()["title"]
+
+
+def _dead_letter(client: FlaskClient, key: str) -> str:
+    """Accept a document and dead-letter it the way an exhausted delivery would (no transport here)."""
+
+    r = client.post("/api/v1/messages", data=sample_bytes("form_e_returned.xml"), headers=auth(key))
+    mid = r.json["message_id"]  # type: ignore[index]
+    c: Container = client.application.extensions["cogw"]
+    with c.store.transaction() as tx:
+        info = tx.message_for(None, mid)
+        assert info is not None
+        tx.transition(info.pk, "SENDING", actor="t", reason="t")
+        tx.transition(info.pk, "FAILED", actor="t", reason="t", last_error="refused", error_class="transient")
+    return str(mid)
+
+
+def test_resend_routes_requeue_failed_messages_and_hide_other_enterprises(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, theirs = api
+    mid = _dead_letter(client, ours)
+    listed = client.get("/api/v1/messages?state=FAILED", headers=auth(ours)).json
+    assert [m["message_id"] for m in listed["messages"]] == [mid]  # type: ignore[index]
+    assert client.get("/api/v1/messages?state=FAILED", headers=auth(theirs)).json["messages"] == []  # type: ignore[index]
+    assert client.get("/api/v1/messages?state=BOGUS", headers=auth(ours)).status_code == 400
+    assert client.post(f"/api/v1/messages/{mid}/resend", headers=auth(theirs)).status_code == 404
+    r = client.post(f"/api/v1/messages/{mid}/resend", headers=auth(ours))
+    assert r.status_code == 200 and r.json == {"message_id": mid, "state": "QUEUED"}
+    again = client.post(f"/api/v1/messages/{mid}/resend", headers=auth(ours))
+    assert again.status_code == 409 and "only ATTENTION or FAILED" in again.json["title"]  # type: ignore[index]
+    bulk = client.post("/api/v1/messages/resend", json={"message_ids": [mid, "f" * 32]}, headers={
+        "Authorization": f"Bearer {ours}"})
+    assert bulk.status_code == 200 and bulk.json["not_found"] == ["f" * 32] and mid in bulk.json["refused"]  # type: ignore[index]
+    assert client.post("/api/v1/messages/resend", json={"message_ids": []},
+                       headers={"Authorization": f"Bearer {ours}"}).status_code == 400
+
+
+def test_edit_and_resend_route_links_the_new_message(api: tuple[FlaskClient, str, str]) -> None:
+    client, ours, theirs = api
+    mid = _dead_letter(client, ours)
+    corrected = sample_bytes("form_e_returned.xml").replace(b"<Mark>", b"<Mark>FIXED ", 1)
+    assert client.post(f"/api/v1/messages/{mid}/edit-and-resend", data=corrected,
+                       headers=auth(theirs)).status_code == 404
+    r = client.post(f"/api/v1/messages/{mid}/edit-and-resend", data=corrected, headers=auth(ours))
+    assert r.status_code == 202 and r.json["supersedes"] == mid and r.json["message_id"] != mid  # type: ignore[index]
+    assert r.headers["Location"] == f"/api/v1/messages/{r.json['message_id']}"  # type: ignore[index]
+    assert client.get(f"/api/v1/messages/{mid}", headers=auth(ours)).json["superseded_by"] == r.json["message_id"]  # type: ignore[index]
+    twice = client.post(f"/api/v1/messages/{mid}/edit-and-resend", data=corrected, headers=auth(ours))
+    assert twice.status_code == 409 and twice.json["errors"][0]["rule"] == "RESEND.NOT_EDITABLE"  # type: ignore[index]

@@ -54,3 +54,17 @@ def test_mock_customs_help_is_the_mocks_own(tmp_path: Path) -> None:
     r = run(["mock-customs", "--help"], {})
     assert r.returncode == 0
     assert "inbound" in r.stdout and "/admin/tick" in r.stdout
+
+
+def test_resend_and_quarantine_commands_answer_in_json(tmp_path: Path) -> None:
+    env = {"GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gw.db'}"}
+    assert run(["db", "upgrade"], env).returncode == 0
+    r = run(["resend", "0" * 32], env)
+    assert r.returncode == 1 and json.loads(r.stdout)["not_found"] == ["0" * 32]
+    assert run(["resend"], env).returncode == 2
+    q = run(["quarantine", "list"], env)
+    assert q.returncode == 0 and q.stdout == ""
+    rp = run(["quarantine", "reprocess", "7"], env)
+    assert rp.returncode == 1 and json.loads(rp.stdout)["not_found"] == [7]
+    ret = run(["retention", "run"], {**env, "GATEWAY_ARCHIVE_DIR": str(tmp_path / "a")})
+    assert ret.returncode == 0 and json.loads(ret.stdout)["archived"] == 0

@@ -132,6 +132,22 @@ def test_receipts_move_message_and_document_and_are_applied_once(world: World) -
     assert world.transport.inbox == []  # everything acknowledged after it was stored
 
 
+def test_the_certificate_number_an_approval_carries_is_shown_with_the_receipt(world: World) -> None:
+    mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    world.dispatch()
+    now = world.clock.now()
+    assigned = "26E350100001/00031"  # CCPIT numbers the certificate when it approves it
+    world.transport.deliver("a.xml", world.authority_receipt(receipt.BusinessReceipt(
+        f"GACC-{mid}-2", mid, assigned, 2, "APPROVED", "审核通过", "审核通过, 可以领证", now)))
+    world.transport.deliver("b.xml", world.authority_receipt(receipt.ImportResponse(f"GACC-{mid}-0", mid, "0",
+                                                                                     "accepted", now)))
+    assert world.ingest().applied == 2
+    with world.store.transaction() as tx:
+        timeline = tx.receipts_view(ENT.id, mid)  # type: ignore[arg-type]
+    assert timeline is not None
+    assert {r["kind"]: r["cert_no"] for r in timeline} == {"local": None, "import_response": None, "business": assigned}
+
+
 def test_late_stored_receipt_does_not_undo_approval(world: World) -> None:
     mid = world.accept(sample_bytes("form_e_approved.xml")).message_id
     world.dispatch()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
+from gateway.db import (
+    erp_models,  # noqa: F401  (registers the ERP hand-back tables)
+    print_models,  # noqa: F401  (registers the self-print tables)
+)
 from gateway.db.engine import make_engine
 from gateway.db.models import Base
 

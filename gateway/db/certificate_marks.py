@@ -1,0 +1,43 @@
+"""The declarant's marks on certificates in the query list (seed 001 ch. 5): 存档 archive and 删除 delete.
+
+Both only hide a row from the list. The message, its payloads and receipts stay: nothing the gateway
+accepted is ever lost. Every write takes the caller's scope, like the UI reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.db import models as m
+
+Mark = Literal["archive", "delete"]
+
+
+class CertificateMarks:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def mark(self, scope: Sequence[str], message_ids: Sequence[str], mark: Mark, now: datetime,
+             allowed: Callable[[str, bool], bool]) -> list[str]:
+        """Mark the certificates of ``message_ids`` (all in scope and all ``allowed(status, archived)``, else
+        none: the caller reports the refusal). Returns the message ids marked; [] when any was refused."""
+        with self.sessions.begin() as s:
+            rows = s.execute(select(m.Certificate, m.Message.message_id)
+                             .join(m.Message, m.Message.id == m.Certificate.message_pk)
+                             .where(m.Message.message_id.in_(message_ids), m.Certificate.enterprise_id.in_(scope),
+                                    m.Certificate.deleted_at.is_(None))
+                             .with_for_update()).all()
+            if len(rows) != len(set(message_ids)) or not all(allowed(c.status, c.archived_at is not None)
+                                                             for c, _ in rows):
+                return []
+            for c, _ in rows:
+                if mark == "archive":
+                    c.archived_at = now
+                else:
+                    c.deleted_at = now
+            return [mid for _, mid in rows]

@@ -1,0 +1,96 @@
+"""Leader election for the one scheduler of a deployment.
+
+PostgreSQL: ``pg_try_advisory_lock`` on a dedicated connection (not from the pool) held for the life of
+the process; the server releases it when that session ends, so a killed leader's successor takes over at
+its next try. SQLite: an exclusive ``flock`` on a file beside the database, released by the kernel when
+the process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Advisory lock key of the scheduler leader (the migration lock uses another one).
+LEADER_LOCK_KEY = 0x636F67775F6C6472  # "cogw_ldr"
+
+
+class LeaderLock:
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._conn: Any = None
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None or self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; True while we hold it. Checks a held PostgreSQL session is alive."""
+        if self.database_url.startswith("sqlite"):
+            return self._try_file()
+        return self._try_pg()
+
+    def _try_pg(self) -> bool:
+        import psycopg
+
+        if self._conn is not None:
+            try:
+                self._conn.execute("SELECT 1")
+                return True
+            except psycopg.Error:  # the session (and with it the lock) is gone
+                log.warning("leader session lost; stepping down")
+                self._drop_conn()
+        url = self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        try:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="cogw-leader")
+        except psycopg.Error as exc:
+            log.warning("leader lock: cannot connect: %s", exc)
+            return False
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
+        if row and row[0]:
+            self._conn = conn
+            return True
+        conn.close()
+        return False
+
+    def _try_file(self) -> bool:
+        if self._fd is not None:
+            return True
+        path = self.lock_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def lock_path(self) -> Path:
+        db = self.database_url.split("///", 1)[-1]
+        if not db or db == ":memory:":
+            db = "var/gateway.db"
+        return Path(db + ".leader.lock")
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self._drop_conn()
+
+    def _drop_conn(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # closing a dead session may fail; it is gone either way
+                self._conn.close()
+            self._conn = None

@@ -1,0 +1,203 @@
+"""Every route of the app, requested as a user (or API key) of another enterprise, with path parameters
+filled with the victim enterprise's object ids: each answer is 403/404 — never 200 with the victim's
+data, never a 5xx. Routes without an object id must answer without leaking the victim's ids.
+
+The test walks ``app.url_map``: a route added without an entry in ``ROUTES`` fails here, so every new
+route gets a tenancy decision.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+
+from gateway.services.people import Role, add_user
+from messages import envelope
+from messages.receipt import BusinessReceipt, to_xml
+from tests.integration.ui_world import AGENT, OTHER, PASSWORD, PRINCIPAL, UiWorld, csrf_of
+
+# rule -> how it is protected: "ui" (session + scope), "api" (API key + scope), "public" (no tenant data)
+ROUTES: dict[str, str] = {
+    "/static/<path:filename>": "public",
+    "/healthz": "public",
+    "/": "public",
+    "/login": "public",
+    "/logout": "public",
+    "/api/v1/messages": "api",
+    "/api/v1/messages/<message_id>": "api",
+    "/api/v1/messages/<message_id>/receipts": "api",
+    "/api/v1/messages/<message_id>/resend": "api",
+    "/api/v1/messages/resend": "api",
+    "/api/v1/messages/<message_id>/edit-and-resend": "api",
+    "/api/v1/certificate-numbers": "api",
+    "/api/v1/templates/goods.xlsx": "api",
+    "/api/v1/goods/import": "api",
+    "/api/v1/certificates.xlsx": "api",
+    "/api/v1/statistics.xlsx": "api",
+    "/api/v1/inbox": "api",
+    "/api/v1/inbox/ack": "api",
+    "/api/v1/webhook": "api",
+    "/api/v1/webhook/deliveries": "api",
+    "/api/v1/webhook/deliveries/<int:delivery_id>/redeliver": "api",
+    "/api/v1/subscriptions": "api",
+    "/api/v1/subscriptions/<int:subscription_id>": "api",
+    "/api/v1/openapi.json": "public",
+    "/readyz": "public",
+    "/metrics": "public",
+    "/api/v1/certificates/<cert_no>/pdf": "api",
+    "/api/v1/certificates/<cert_no>/print": "api",
+    "/api/v1/certificates/<cert_no>/print-exceptions": "api",
+    "/api/v1/certificates/<cert_no>/archive": "api",
+    "/api/v1/prints/batch": "api",
+    "/api/v1/seals": "api",
+    "/api/v1/seals/<int:stamp_id>": "api",
+    "/api/v1/seals/<int:stamp_id>/image": "api",
+    "/api/v1/signatures": "api",
+    "/api/v1/signatures/<int:stamp_id>": "api",
+    "/api/v1/signatures/<int:stamp_id>/image": "api",
+    "/api/v1/seal-authorisations": "api",
+    "/api/v1/agent-print-authorisations": "api",
+    "/api/v1/agent-print-authorisations/<org_code>": "api",
+    "/ui/": "ui",
+    "/ui/dashboard": "ui",
+    "/ui/messages": "ui",
+    "/ui/messages/<message_id>": "ui",
+    "/ui/messages/<message_id>/signed.xml": "ui",
+    "/ui/messages/<message_id>/resend": "ui",
+    "/ui/messages/retry": "ui",
+    "/ui/messages/<message_id>/edit": "ui",
+    "/ui/quarantine": "ui",
+    "/ui/certificates": "ui",
+    "/ui/certificates/export.csv": "ui",
+    "/ui/certificates/<message_id>": "ui",
+    "/ui/certificates/new/<cert_type>": "ui",
+    "/ui/certificates/actions": "ui",
+    "/ui/certificates/<message_id>/amend/<operation>": "ui",
+    "/ui/products": "ui",
+    "/ui/products/<message_id>/apply": "ui",
+    "/ui/products/<message_id>/change": "ui",
+    "/ui/statistics": "ui",
+    "/ui/statistics/<dimension>.<kind>.svg": "ui",
+    "/ui/account/password": "ui",
+    "/ui/statistics/<dimension>.<kind>.png": "ui",
+}
+PARAMS = {"filename": "app.css", "cert_type": "E", "dimension": "cert_type", "kind": "pie", "operation": "amend",
+          "delivery_id": "1", "subscription_id": "1",
+          "cert_no": "E263501000010001", "stamp_id": "1", "org_code": "MA2Y3K8L5"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DENIED = {302, 400, 401, 403, 404, 405, 422}
+
+
+VICTIM_QUARANTINE = "VICTIM-QUARANTINE-SECRET"
+
+
+def _victim_secrets(world: UiWorld, attacker: str) -> list[str]:
+    """Strings that only the victim may ever see. Against an outsider the victim is the agent and its
+    principal; against the principal (reverse direction) it is the agent alone."""
+    agent_only = [world.agent_msg, "E263501000010001", "AG-1", AGENT.id, VICTIM_QUARANTINE]
+    return agent_only if attacker == "principal" else [*agent_only, world.principal_msg, "PR-1"]
+
+
+def _plant_victim_state(world: UiWorld) -> dict[str, object]:
+    """The victim's message FAILED (so resend would act on it) and a quarantined file addressed to it."""
+    with world.container.store.transaction() as tx:
+        msg = tx.message_by_message_id(world.agent_msg)
+        assert msg is not None and tx.transition(msg.pk, "FAILED", actor="t", reason="x", last_error="boom")
+        head = envelope.EnvelopeHead(message_id="e" * 32, message_type="CO_RECEIPT", sender_id="GACC",
+                                     receiver_id=AGENT.id, send_time=datetime.now(UTC))
+        receipt = BusinessReceipt(receipt_id="R-VICTIM", message_id="f" * 32, cert_no="E263501000019999", seq_no=1,
+                                  status_code="RETURNED", status="退证", text=VICTIM_QUARANTINE,
+                                  issued_at=datetime.now(UTC))
+        body = envelope.wrap(head, to_xml(receipt))
+        tx.quarantine("GACC", "victim.xml", envelope.to_bytes(body), "matches no message", datetime.now(UTC))
+        view = tx.message_view(AGENT.id, world.agent_msg)
+    assert view is not None
+    return view
+
+
+def _path(rule: str, world: UiWorld) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name == "message_id":
+            return world.agent_msg  # the victim's object
+        assert name in PARAMS, f"route parameter <{name}> has no filler: add one to PARAMS"
+        return PARAMS[name]
+
+    return re.sub(r"<(?:(\w+):)?(\w+)>", fill, rule)
+
+
+def _text_of(data: bytes, mimetype: str) -> str:
+    """What a reader of the answer sees: an .xlsx is a zip of XML parts, read them all."""
+    if mimetype == XLSX:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return data.decode("utf-8", "replace")
+
+
+def test_every_route_is_in_the_matrix(ui_world: UiWorld) -> None:
+    rules = {r.rule for r in ui_world.app.url_map.iter_rules()}
+    assert rules - set(ROUTES) == set(), "new route(s) without a tenancy decision in ROUTES"
+    assert set(ROUTES) - rules == set(), "ROUTES lists a route that no longer exists"
+
+
+@pytest.mark.parametrize("attacker", ["other", "principal"])
+def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, attacker: str) -> None:
+    """``other``: an outsider; ``principal``: the agent's own principal, which must not see the agent's
+    documents (the agent sees the principal's, never the reverse)."""
+    from gateway.services.subscriptions import subscribe
+
+    c = ui_world.container  # the victim's subscription 1 (by its document AG-1): ids 1 below are the victim's
+    made = subscribe(c.store, None, c.clock, AGENT.id, {"scope": "document", "document_no": "AG-1",
+                                                        "channel": "email", "target": "victim@agent.test"})
+    assert made.subscription is not None and made.subscription["id"] == 1
+    before = _plant_victim_state(ui_world)
+    secrets = _victim_secrets(ui_world, attacker)
+    attacker_id = OTHER.id if attacker == "other" else PRINCIPAL.id
+    api_key = ui_world.keys[attacker_id]
+    add_user(ui_world.container.store, enterprise_id=None, username="gw-operator", password=PASSWORD,
+             role="operator")
+    users = [f"{attacker}-{r.value}" for r in Role if r != Role.OPERATOR] + ["gw-operator"]
+    checked = 0
+    for username in users:
+        client = ui_world.client(username)
+        token = csrf_of(client, "/login")
+        for rule in ui_world.app.url_map.iter_rules():
+            path = _path(rule.rule, ui_world)
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                headers = {"Authorization": f"Bearer {api_key}"} if ROUTES[rule.rule] == "api" else {}
+                data = {"csrf_token": token, "message_id": ui_world.agent_msg, "enterprise_id": AGENT.id,
+                        "raw": "<x/>"} if method == "POST" else None
+                if rule.rule in {"/logout", "/ui/account/password"}:
+                    continue  # end the session under test; about the caller only, they reveal nothing
+                with client.open(path, method=method, data=data, headers=headers) as r:
+                    body = _text_of(r.get_data(), r.mimetype)
+                where = f"{method} {path} as {username}"
+                # /readyz answers 503 by design while the test gateway has no transports configured
+                assert r.status_code < 500 or (rule.rule == "/readyz" and r.status_code == 503), \
+                    f"{where}: {r.status_code}"
+                # a 404 may echo the id that was asked for; anything else of the victim is a leak
+                leaked = [s for s in secrets if s in body and s not in path]
+                assert not leaked, f"{where} answered {r.status_code} with the victim's {leaked}"
+                if "<message_id>" in rule.rule or "<int:subscription_id>" in rule.rule:
+                    assert r.status_code in DENIED, f"{where}: {r.status_code}"
+                checked += 1
+    assert checked > 4 * 20
+    # and nothing of the victim changed: still FAILED, no new event, no resend
+    with ui_world.container.store.transaction() as tx:
+        after = tx.message_view(AGENT.id, ui_world.agent_msg)
+    assert after == before and after["state"] == "FAILED"
+
+
+def test_the_victim_itself_is_served(ui_world: UiWorld) -> None:
+    """The same requests as the owner succeed: the matrix denies because of tenancy, not by accident."""
+    client = ui_world.client("agent-admin")
+    for rule in ("/ui/messages/<message_id>", "/ui/certificates/<message_id>", "/ui/messages/<message_id>/edit"):
+        r = client.get(_path(rule, ui_world))
+        assert r.status_code == 200 and ui_world.agent_msg in r.get_data(as_text=True), rule
+    api = ui_world.app.test_client().get(f"/api/v1/messages/{ui_world.agent_msg}",
+                                         headers={"Authorization": f"Bearer {ui_world.keys[AGENT.id]}"})
+    assert api.status_code == 200

@@ -1,0 +1,297 @@
+"""The UI through Flask's test client on a real database: login, CSRF, roles, tenancy, pages, actions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from gateway.services.people import PeopleError, add_user, check_password, hash_password, login
+from tests.integration.ui_world import AGENT, OTHER, PASSWORD, PRINCIPAL, UiWorld, csrf_of
+
+
+def test_password_is_stored_as_a_salted_scrypt_hash() -> None:
+    one, two = hash_password("s3cret-password"), hash_password("s3cret-password")
+    assert one != two and one.startswith("scrypt$") and "s3cret" not in one
+    assert check_password(one, "s3cret-password") and not check_password(one, "s3cret-passwore")
+    assert not check_password("garbage", "x")
+
+
+def test_user_input_errors_name_the_field(ui_world: UiWorld) -> None:
+    store = ui_world.container.store
+    for kwargs, field in (({"username": "x", "password": PASSWORD, "role": "admin"}, "username"),
+                          ({"username": "newbie", "password": "short", "role": "admin"}, "password"),
+                          ({"username": "newbie", "password": PASSWORD, "role": "boss"}, "role"),
+                          ({"username": "agent-admin", "password": PASSWORD, "role": "admin"}, "username")):
+        try:
+            add_user(store, enterprise_id=AGENT.id, **kwargs)
+        except PeopleError as exc:
+            assert str(exc).startswith(field), exc
+        else:
+            raise AssertionError(f"{kwargs} was accepted")
+    assert login(store, "agent-admin", PASSWORD) is not None
+    assert login(store, "agent-admin", PASSWORD + "x") is None and login(store, "nobody", PASSWORD) is None
+
+
+def test_pages_need_a_login_and_the_login_sets_a_hardened_cookie(ui_world: UiWorld) -> None:
+    client = ui_world.client()
+    r = client.get("/ui/messages")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=")
+    token = csrf_of(client)
+    bad = client.post("/login", data={"username": "agent-engineer", "password": "wrong", "csrf_token": token})
+    assert bad.status_code == 401 and "Wrong username or password" in bad.get_data(as_text=True)
+    ok = client.post("/login", data={"username": "agent-engineer", "password": PASSWORD, "csrf_token": token,
+                                     "next": "//evil.example/"})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/ui/"  # no open redirect
+    cookie = ok.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/ui/messages").status_code == 200
+
+
+def test_secure_cookie_is_the_default(ui_world: UiWorld) -> None:
+    from gateway.config import Settings
+
+    assert Settings().cookie_secure is True
+
+
+def test_every_ui_post_without_the_csrf_token_is_refused(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-admin")
+    posts = [rule for rule in ui_world.app.url_map.iter_rules()
+             if "POST" in (rule.methods or ()) and not rule.rule.startswith("/api/")]
+    assert len(posts) >= 6
+    for rule in posts:
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: {"cert_type": "E"}.get(m.group(1), ui_world.agent_msg), rule.rule)
+        r = client.post(path, data={"username": "agent-admin", "password": PASSWORD, "message_id": ui_world.agent_msg,
+                                    "raw": "<x/>", "current": PASSWORD, "new": "another password"})
+        assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True), (rule.rule, r.status_code)
+    assert client.get("/ui/messages").status_code == 200  # still logged in: the logout was refused too
+    # the ERP API is key-authenticated and needs no token
+    api = ui_world.app.test_client().post("/api/v1/certificate-numbers", json={"cert_type": "E"},
+                                          headers={"Authorization": f"Bearer {ui_world.keys[AGENT.id]}"})
+    assert api.status_code == 201
+
+
+def test_roles_open_only_their_pages(ui_world: UiWorld) -> None:
+    declarant = ui_world.client("agent-declarant")
+    assert declarant.get("/ui/dashboard").status_code == 403
+    assert declarant.get("/ui/certificates").status_code == 200
+    engineer = ui_world.client("agent-engineer")
+    assert engineer.get("/ui/certificates").status_code == 403
+    assert engineer.get("/ui/dashboard").status_code == 200
+    admin = ui_world.client("agent-admin")
+    assert admin.get("/ui/dashboard").status_code == 200 and admin.get("/ui/certificates").status_code == 200
+
+
+def test_agent_sees_its_principals_documents_and_the_outsider_sees_none(ui_world: UiWorld) -> None:
+    agent = ui_world.client("agent-admin")
+    page = agent.get("/ui/messages").get_data(as_text=True)
+    assert ui_world.agent_msg in page and ui_world.principal_msg in page and ui_world.other_msg not in page
+    assert agent.get(f"/ui/certificates/{ui_world.principal_msg}").status_code == 200
+    assert agent.get(f"/ui/certificates/{ui_world.other_msg}").status_code == 404
+
+    principal = ui_world.client("principal-admin")  # the principal does not see its agent's documents
+    page = principal.get("/ui/messages").get_data(as_text=True)
+    assert ui_world.principal_msg in page and ui_world.agent_msg not in page
+    assert principal.get(f"/ui/messages/{ui_world.agent_msg}").status_code == 404
+
+    other = ui_world.client("other-admin")
+    for path in (f"/ui/messages/{ui_world.agent_msg}", f"/ui/certificates/{ui_world.principal_msg}"):
+        assert other.get(path).status_code == 404
+
+
+def test_message_filters(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-engineer")
+
+    def ids(**query: str) -> set[str]:
+        page = client.get("/ui/messages", query_string=query).get_data(as_text=True)
+        return set(re.findall(r'data-message-id="([0-9a-f]{32})"', page))
+
+    assert ids() == {ui_world.agent_msg, ui_world.principal_msg}
+    assert ids(state="QUEUED") == {ui_world.agent_msg, ui_world.principal_msg}
+    assert ids(state="FAILED") == set()
+    assert ids(enterprise=PRINCIPAL.id) == {ui_world.principal_msg}
+    assert ids(message_id=ui_world.agent_msg) == {ui_world.agent_msg}
+    assert ids(cert_no="E263501000010001") == {ui_world.agent_msg}
+    today = datetime.now(UTC).date().isoformat()
+    assert ids(**{"from": today, "to": today}) == {ui_world.agent_msg, ui_world.principal_msg}
+    assert ids(**{"from": "2001-01-01", "to": "2001-01-02"}) == set()
+    assert client.get("/ui/messages?from=yesterday").status_code == 400
+
+
+def _fail(world: UiWorld, message_id: str) -> None:
+    with world.container.store.transaction() as tx:
+        msg = tx.message_by_message_id(message_id)
+        assert msg is not None
+        assert tx.transition(msg.pk, "FAILED", actor="test", reason="authority unreachable", last_error="boom")
+
+
+def test_engineer_resends_a_failed_message_keeping_its_message_id(ui_world: UiWorld) -> None:
+    _fail(ui_world, ui_world.agent_msg)
+    client = ui_world.client("agent-engineer")
+    detail = client.get(f"/ui/messages/{ui_world.agent_msg}").get_data(as_text=True)
+    assert 'id="resend"' in detail and "boom" in detail
+    token = csrf_of(client, f"/ui/messages/{ui_world.agent_msg}")
+    r = client.post(f"/ui/messages/{ui_world.agent_msg}/resend", data={"csrf_token": token})
+    assert r.status_code == 302
+    with ui_world.container.store.transaction() as tx:
+        view = tx.message_view(AGENT.id, ui_world.agent_msg)
+    assert view is not None and view["state"] == "QUEUED"
+    assert view["events"][-1]["actor"] == "ui:agent-engineer" and "resent" in view["events"][-1]["reason"]
+    # resending a queued message changes nothing
+    client.post(f"/ui/messages/{ui_world.agent_msg}/resend", data={"csrf_token": token})
+    with ui_world.container.store.transaction() as tx:
+        assert len(tx.message_view(AGENT.id, ui_world.agent_msg)["events"]) == len(view["events"])  # type: ignore[index]
+
+
+def test_bulk_retry_refuses_the_whole_batch_when_one_id_is_another_enterprises(ui_world: UiWorld) -> None:
+    for mid in (ui_world.agent_msg, ui_world.other_msg):
+        _fail(ui_world, mid)
+    client = ui_world.client("agent-engineer")
+    token = csrf_of(client, "/ui/messages")
+    r = client.post("/ui/messages/retry", data={"csrf_token": token,
+                                               "message_id": [ui_world.agent_msg, ui_world.other_msg]})
+    assert r.status_code == 404
+    with ui_world.container.store.transaction() as tx:
+        assert tx.message_view(OTHER.id, ui_world.other_msg)["state"] == "FAILED"  # type: ignore[index]
+        assert tx.message_view(AGENT.id, ui_world.agent_msg)["state"] == "FAILED"  # type: ignore[index]
+    r = client.post("/ui/messages/retry", data={"csrf_token": token, "message_id": [ui_world.agent_msg]})
+    assert r.status_code == 302
+    with ui_world.container.store.transaction() as tx:
+        assert tx.message_view(AGENT.id, ui_world.agent_msg)["state"] == "QUEUED"  # type: ignore[index]
+
+
+def test_edit_and_resend_validates_the_edit_and_shows_errors(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-engineer")
+    path = f"/ui/messages/{ui_world.agent_msg}/edit"
+    page = client.get(path).get_data(as_text=True)
+    assert "ERP-SO" not in page or "AG-1" in page
+    token = csrf_of(client, path)
+    raw = client.application.extensions["cogw"].ui_reads.message_detail((AGENT.id,), ui_world.agent_msg)["raw"]
+    broken = raw.replace("<HSCode>0703200000</HSCode>", "<HSCode>07A3</HSCode>")
+    r = client.post(path, data={"csrf_token": token, "raw": broken})
+    assert r.status_code == 422 and "HSCode" in r.get_data(as_text=True)
+    fixed = raw.replace("<DocumentNo>AG-1</DocumentNo>", "<DocumentNo>AG-1-FIX</DocumentNo>").replace(
+        "E263501000010001", "E263501000010002")
+    r = client.post(path, data={"csrf_token": token, "raw": fixed})
+    assert r.status_code == 302 and ui_world.agent_msg not in r.headers["Location"]
+
+
+def test_dashboard_counts_states_and_draws_the_throughput_chart(ui_world: UiWorld) -> None:
+    _fail(ui_world, ui_world.agent_msg)
+    page = ui_world.client("agent-engineer").get("/ui/dashboard").get_data(as_text=True)
+    assert re.search(r'data-state="FAILED">1<', page) and re.search(r'data-state="QUEUED">1<', page)
+    assert "<svg" in page and "Throughput" in page and "GACC" in page
+
+
+def test_quarantine_shows_only_files_addressed_to_the_callers_enterprises(ui_world: UiWorld) -> None:
+    from messages import envelope
+    from messages.receipt import BusinessReceipt, to_xml
+
+    def receipt_for(receiver: str) -> bytes:
+        body = BusinessReceipt(receipt_id=f"R-{receiver}", message_id="f" * 32, cert_no="E263501000010001",
+                               seq_no=1, status_code="STORED", status="海关入库成功", text="t",
+                               issued_at=datetime.now(UTC))
+        head = envelope.EnvelopeHead(message_id="e" * 32, message_type="CO_RECEIPT", sender_id="GACC",
+                                     receiver_id=receiver, send_time=datetime.now(UTC))
+        return envelope.to_bytes(envelope.wrap(head, to_xml(body)))
+
+    with ui_world.container.store.transaction() as tx:
+        tx.quarantine("GACC", "mine.xml", receipt_for(AGENT.id), "matches no message", datetime.now(UTC))
+        tx.quarantine("GACC", "theirs.xml", receipt_for(OTHER.id), "matches no message", datetime.now(UTC))
+        tx.quarantine("GACC", "junk.xml", b"not xml", "unreadable", datetime.now(UTC))
+    engineer = ui_world.client("agent-engineer").get("/ui/quarantine").get_data(as_text=True)
+    assert "mine.xml" in engineer and "theirs.xml" not in engineer and "junk.xml" not in engineer
+    admin = ui_world.client("agent-admin").get("/ui/quarantine").get_data(as_text=True)
+    assert "mine.xml" in admin and "junk.xml" not in admin and "theirs.xml" not in admin  # a tenant admin too
+    add_user(ui_world.container.store, enterprise_id=None, username="gw-operator", password=PASSWORD, role="operator")
+    operator = ui_world.client("gw-operator").get("/ui/quarantine").get_data(as_text=True)
+    assert "junk.xml" in operator and "mine.xml" not in operator and "theirs.xml" not in operator
+
+
+def _form_e_fields(page: str) -> dict[str, str]:
+    fields = dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', page))
+    fields.update(re.findall(r'<textarea name="([^"]+)"[^>]*>([^<]*)</textarea>', page))
+    for name, options in re.findall(r'<select name="(head\.[^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options)
+        fields[name] = chosen.group(1) if chosen else "0"
+    return fields
+
+
+COMPLETE = {
+    "head.DestCountryCode": "IDN", "head.InvNo": "INV-1", "head.UnloadPort": "JAKARTA", "head.TransDetails": "BY SEA",
+    "head.Consignee": "PT BUYER\nJAKARTA", "head.FOBValue": "1000", "head.TotalAmt": "1000",
+    "head.Producer": "XIAMEN JINHE", "goods-1.HSCode": "0703200000", "goods-1.GoodsName": "鲜大蒜",
+    "goods-1.GoodsNameE": "FRESH GARLIC", "goods-1.PackQty": "10", "goods-1.PackUnit": "BAG", "goods-1.GoodsQty": "100",
+    "goods-1.GoodsUnit": "KG", "goods-1.GrossWt": "105", "goods-1.NetWt": "100", "goods-1.InvPrice": "10",
+    "goods-1.InvValue": "1000", "goods-1.FOBValue": "1000", "goods-1.ICompPrpr": "0", "goods-1.OriCriteria": "WO",
+}
+
+
+def test_form_e_entry_form_prefills_declares_and_shows_rule_errors_next_to_the_field(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-declarant")
+    page = client.get("/ui/certificates/new/E").get_data(as_text=True)
+    fields = _form_e_fields(page)
+    assert fields["head.AplRegNo"] == AGENT.reg_no and fields["head.EntUscc"] == AGENT.id  # initial values
+    assert fields["head.OrgCode"] == "2300"  # carried over from the last Form E of this enterprise
+    token = csrf_of(client, "/ui/certificates/new/E")
+    form = {**fields, **COMPLETE, "csrf_token": token, "enterprise_id": AGENT.id, "action": "declare",
+            "goods-1.OriCriteria": "PSR"}
+    r = client.post("/ui/certificates/new/E", data=form)
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    # the rule's error sits in the goods-1 OriCriteriaSub/ICompPrpr cells, with the Chinese field name
+    cell = re.search(r'name="goods-1\.OriCriteriaSub"[^>]*>(.*?)</td>', body, re.S)
+    assert cell, body
+    assert "ORIGIN.E.PSR_SUB_REQUIRED" in cell.group(1) and "原产地子标准" in cell.group(1)
+    form.update({"goods-1.OriCriteria": "WO"})
+    r = client.post("/ui/certificates/new/E", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    detail = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "数据已发往海关" not in detail and "暂存" in detail  # queued, not sent yet
+    certs = client.get("/ui/certificates").get_data(as_text=True)
+    assert "E26350100001" in certs and "agent-declarant" in certs  # allocated number, clerk recorded
+
+
+def test_rcep_form_has_invoices_and_checks_goods_invoice_numbers(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-declarant")
+    page = client.get("/ui/certificates/new/RC").get_data(as_text=True)
+    assert 'name="inv-1.InvNo"' in page and 'name="goods-1.InvNo"' in page
+    fields = _form_e_fields(page)
+    assert fields["head.OrgCode"] == "2300"  # no RCEP yet: initial values from the last certificate of any type
+    token = csrf_of(client, "/ui/certificates/new/RC")
+    form = {**fields, **COMPLETE, "csrf_token": token, "action": "declare", "head.DestCountryCode": "JPN",
+            "inv-1.InvNo": "INV-9", "inv-1.Value": "1000", "goods-1.InvNo": "INV-7"}
+    body = client.post("/ui/certificates/new/RC", data=form).get_data(as_text=True)
+    cell = re.search(r'name="goods-1\.InvNo"[^>]*>(.*?)</td>', body, re.S)
+    assert cell and "RCEP.GOODS.INVOICE_UNKNOWN" in cell.group(1)
+    added = client.post("/ui/certificates/new/RC", data={**form, "action": "add_goods"}).get_data(as_text=True)
+    assert 'name="goods-2.HSCode"' in added
+
+
+def test_agent_cannot_declare_for_an_enterprise_that_is_not_its_principal(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-declarant")
+    token = csrf_of(client, "/ui/certificates/new/E")
+    r = client.post("/ui/certificates/new/E", data={"csrf_token": token, "enterprise_id": OTHER.id})
+    assert r.status_code == 404
+
+
+def test_copy_fills_the_form_from_an_existing_certificate_without_its_numbers(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-declarant")
+    page = client.get(f"/ui/certificates/new/E?copy={ui_world.agent_msg}").get_data(as_text=True)
+    fields = _form_e_fields(page)
+    assert fields["goods-2.HSCode"] == "20059999" and fields["head.CertNo"] == "" and fields["head.DocumentNo"] == ""
+    assert client.get(f"/ui/certificates/new/E?copy={ui_world.other_msg}").status_code == 404
+
+
+def test_certificate_query_filters_export_and_statistics(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-declarant")
+    page = client.get("/ui/certificates", query_string={"cert_type": "C"}).get_data(as_text=True)
+    assert ui_world.principal_msg in page and ui_world.agent_msg not in page
+    csv_text = client.get("/ui/certificates/export.csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeff证书号") and "E263501000010001" in csv_text
+    assert re.search(r"\nC\d{15},C,", csv_text)
+    stats = client.get("/ui/statistics").get_data(as_text=True)
+    assert stats.count("<svg") == 8  # type, principal, clerk, user × bar, pie
+    svg = client.get("/ui/statistics/cert_type.pie.svg")
+    assert svg.mimetype == "image/svg+xml" and "attachment" in svg.headers["Content-Disposition"]
+    assert "E: 1 (50%)" in svg.get_data(as_text=True)
+    assert client.get("/ui/statistics/nothing.pie.svg").status_code == 404
