@@ -62,7 +62,7 @@ class Container:
 
     @cached_property
     def store(self) -> SqlStore:
-        return SqlStore(make_session_factory(self.engine))
+        return SqlStore(make_session_factory(self.engine), self.clock)
 
     @cached_property
     def erp_store(self) -> SqlErpStore:

@@ -61,7 +61,8 @@ def cmd_enterprise_add(args: argparse.Namespace) -> int:
 def cmd_enterprise_revoke_key(args: argparse.Namespace) -> int:
     from gateway.services.enterprises import revoke_api_key
 
-    revoked = revoke_api_key(_container().store, args.key)
+    c = _container()
+    revoked = revoke_api_key(c.store, c.clock, args.key)
     print("revoked" if revoked else "no active key with that prefix", file=sys.stdout if revoked else sys.stderr)
     return 0 if revoked else 1
 

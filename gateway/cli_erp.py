@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +81,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     for state, n in snap.ordered_counts():
         counts.add_row(state, str(n))
     console.print(counts)
-    now = datetime.now(UTC)
+    now = c.clock.now()  # ages against times the same clock stored
     for title, lines, detail in (("recent failures", snap.failures, "error"),
                                  ("waiting for receipts", snap.waiting, "waiting")):
         table = Table(title=title)
@@ -123,7 +122,7 @@ def cmd_folder_login(args: argparse.Namespace) -> int:
     c = _container()
     c.migrate()
     try:
-        set_login(c.erp_store, args.enterprise, password=password, authorized_keys=keys, at=datetime.now(UTC))
+        set_login(c.erp_store, args.enterprise, password=password, authorized_keys=keys, at=c.clock.now())
     except (ValueError, LookupError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

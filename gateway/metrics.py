@@ -21,6 +21,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from gateway.services.ports import Clock
+
 COUNTERS = CollectorRegistry(auto_describe=True)
 _LATENCY_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600)
 
@@ -65,14 +67,14 @@ def observe_delivery(channel: str, outcome: str, latency_ms: int) -> None:
 class DatabaseGauges(Collector):
     """Read at scrape time, so every process reports the same truth."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine, self.clock = engine, clock  # ages are measured on the clock that stamped them
 
     def collect(self) -> Iterator[Metric]:
         from gateway.db import erp_models as e
         from gateway.db import models as m
 
-        now = datetime.now(UTC)
+        now = self.clock.now()
         with Session(self.engine) as s:
             by_state = GaugeMetricFamily("cogw_messages", "Messages by direction and state",
                                          labels=["direction", "state"])
@@ -111,8 +113,8 @@ class _Counters(Collector):
         return COUNTERS.collect()
 
 
-def exposition(engine: Engine) -> bytes:
+def exposition(engine: Engine, clock: Clock) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Counters())
-    registry.register(DatabaseGauges(engine))
+    registry.register(DatabaseGauges(engine, clock))
     return generate_latest(registry)

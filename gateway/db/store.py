@@ -20,6 +20,7 @@ from gateway.db.erp_outbox import ErpOutbox
 from gateway.db.store_people import PeopleSql
 from gateway.domain.delivery import RESENDABLE, can_transition
 from gateway.services.ports import (
+    Clock,
     DuplicateMessage,
     EnterpriseInfo,
     MessageInfo,
@@ -51,8 +52,9 @@ def _info(row: m.Message) -> MessageInfo:
 
 
 class SqlTransaction(PeopleSql, ErpOutbox):
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, clock: Clock) -> None:
         self.s = session
+        self.clock = clock  # stamps what the caller gives no time for: every stored time is the gateway's clock
         self._postgres = session.get_bind().dialect.name == "postgresql"
 
     # --- lookups -------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ class SqlTransaction(PeopleSql, ErpOutbox):
     def create_message(self, new: NewMessage, *, raw: bytes, history: Sequence[tuple[str | None, str, str]],
                        actor: str, certificate: NewCertificate | None = None,
                        errors: bytes | None = None) -> MessageInfo:
-        now = datetime.now(UTC)
+        now = self.clock.now()
         row = m.Message(message_id=new.message_id, enterprise_id=new.enterprise_id, family=new.family,
                         message_type=new.message_type, direction=new.direction, authority=new.authority,
                         state=new.state, document_no=new.document_no, idempotency_key=new.idempotency_key,
@@ -144,7 +146,7 @@ class SqlTransaction(PeopleSql, ErpOutbox):
 
     def save_payload(self, message_pk: int, kind: str, content: bytes) -> None:
         self.s.add(m.Payload(message_pk=message_pk, kind=kind, content=content,
-                             sha256=hashlib.sha256(content).hexdigest(), created_at=datetime.now(UTC)))
+                             sha256=hashlib.sha256(content).hexdigest(), created_at=self.clock.now()))
         self.s.flush()
 
     def transition(self, message_pk: int, to_state: str, *, actor: str, reason: str,
@@ -160,7 +162,7 @@ class SqlTransaction(PeopleSql, ErpOutbox):
             return False
         if expected_owner is not None and (row.lease_owner != expected_owner or row.state != "SENDING"):
             return False  # our lease expired and someone else owns the message now
-        self._move(row, to_state, actor=actor, at=datetime.now(UTC), reason=reason)
+        self._move(row, to_state, actor=actor, at=self.clock.now(), reason=reason)
         row.next_attempt_at = next_attempt_at
         if last_error is not None:
             row.last_error = last_error
@@ -363,13 +365,13 @@ class SqlTransaction(PeopleSql, ErpOutbox):
     def add_enterprise(self, info: EnterpriseInfo) -> bool:
         if self.s.get(m.Enterprise, info.id) is not None:
             return False
-        self.s.add(m.Enterprise(id=info.id, name=info.name, reg_no=info.reg_no, created_at=datetime.now(UTC)))
+        self.s.add(m.Enterprise(id=info.id, name=info.name, reg_no=info.reg_no, created_at=self.clock.now()))
         self.s.flush()
         return True
 
     def add_api_key(self, enterprise_id: str, prefix: str, key_hash: str, label: str) -> None:
         self.s.add(m.ApiKey(enterprise_id=enterprise_id, prefix=prefix, key_hash=key_hash, label=label,
-                            created_at=datetime.now(UTC)))
+                            created_at=self.clock.now()))
 
     def api_key(self, prefix: str) -> tuple[str, str] | None:
         row = self.s.scalar(select(m.ApiKey).where(m.ApiKey.prefix == prefix, m.ApiKey.revoked_at.is_(None)))
@@ -455,10 +457,11 @@ def iso(value: datetime | None) -> str | None:
 
 
 class SqlStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self.sessions = sessions
+        self.clock = clock
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         with self.sessions() as session, session.begin():
-            yield SqlTransaction(session)
+            yield SqlTransaction(session, self.clock)

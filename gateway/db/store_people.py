@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db import models as m
-from gateway.services.ports import UserInfo
+from gateway.services.ports import Clock, UserInfo
 
 
 def _user(row: m.User) -> UserInfo:
@@ -20,11 +20,12 @@ def _user(row: m.User) -> UserInfo:
 
 class PeopleSql:
     s: Session
+    clock: Clock
 
     def add_user(self, enterprise_id: str | None, username: str, password_hash: str, role: str) -> UserInfo | None:
         """None when the username is taken (usernames are global: they are what people type to log in)."""
         row = m.User(enterprise_id=enterprise_id, username=username, password_hash=password_hash, role=role,
-                     created_at=datetime.now(UTC), session_version=0)
+                     created_at=self.clock.now(), session_version=0)
         try:
             with self.s.begin_nested():
                 self.s.add(row)
@@ -56,7 +57,7 @@ class PeopleSql:
     def add_principal(self, agent_id: str, principal_id: str) -> bool:
         if self.s.get(m.Principal, (agent_id, principal_id)) is not None:
             return False
-        self.s.add(m.Principal(agent_id=agent_id, principal_id=principal_id, created_at=datetime.now(UTC)))
+        self.s.add(m.Principal(agent_id=agent_id, principal_id=principal_id, created_at=self.clock.now()))
         self.s.flush()
         return True
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime
 
-from gateway.services.ports import EnterpriseInfo, Store
+from gateway.services.ports import Clock, EnterpriseInfo, Store
 
 KEY_PREFIX = "cogw"
 
@@ -36,12 +35,12 @@ def issue_api_key(store: Store, enterprise_id: str, label: str = "") -> str:
     return f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
-def revoke_api_key(store: Store, presented_or_prefix: str) -> bool:
+def revoke_api_key(store: Store, clock: Clock, presented_or_prefix: str) -> bool:
     """Revoke by the full key or its public prefix (the part after `cogw_`); True when a key was revoked."""
     parts = presented_or_prefix.strip().split("_", 2)
     prefix = parts[1] if len(parts) >= 2 and parts[0] == KEY_PREFIX else parts[0]
     with store.transaction() as tx:
-        return tx.revoke_api_key(prefix, datetime.now(UTC))
+        return tx.revoke_api_key(prefix, clock.now())
 
 
 def authenticate(store: Store, presented: str) -> str | None:

@@ -95,4 +95,4 @@ def readyz() -> Any:
 
 @ops.get("/metrics")
 def prometheus_metrics() -> Any:
-    return Response(metrics.exposition(_container().engine), content_type=CONTENT_TYPE_LATEST)
+    return Response(metrics.exposition(_container().engine, _container().clock), content_type=CONTENT_TYPE_LATEST)

@@ -122,7 +122,7 @@ def test_every_message_settles_exactly_once_while_workers_are_killed(
                                                           "certificate_pem": pem}).raise_for_status()
         upgrade(database_url)
         engine = make_engine(database_url)
-        store = SqlStore(make_session_factory(engine))
+        store = SqlStore(make_session_factory(engine), SystemClock())
         with store.transaction() as tx:
             tx.add_enterprise(ENT)
         env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),

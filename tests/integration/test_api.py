@@ -133,9 +133,9 @@ def test_a_revoked_key_is_refused_at_once(api: tuple[FlaskClient, str, str]) -> 
     client, ours, _ = api
     assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 404  # authenticated
     container = client.application.extensions["cogw"]
-    assert revoke_api_key(container.store, ours.split("_")[1]) is True
+    assert revoke_api_key(container.store, container.clock, ours.split("_")[1]) is True
     assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 401
-    assert revoke_api_key(container.store, ours) is False  # already revoked
+    assert revoke_api_key(container.store, container.clock, ours) is False  # already revoked
 
 
 def test_certificate_numbers_are_handed_out_per_enterprise(api: tuple[FlaskClient, str, str]) -> None:

@@ -131,8 +131,9 @@ def test_counters_of_a_worker_process_show_in_another_process_in_multiprocess_mo
     subprocess.run([sys.executable, "-c", worker], env=env, check=True, timeout=60)
     db = f"sqlite:///{tmp_path / 'g.db'}"
     web = ("import sys; from gateway import metrics; from gateway.db.engine import make_engine; "
-           "from gateway.db.migrate import upgrade; upgrade(sys.argv[1]); "
-           "sys.stdout.write(metrics.exposition(make_engine(sys.argv[1])).decode())")
+           "from gateway.db.migrate import upgrade; from gateway.services.ports import SystemClock; "
+           "upgrade(sys.argv[1]); "
+           "sys.stdout.write(metrics.exposition(make_engine(sys.argv[1]), SystemClock()).decode())")
     out = subprocess.run([sys.executable, "-c", web, db], env=env, check=True, timeout=60, capture_output=True,
                          text=True).stdout
     values = {(s.name, tuple(sorted(s.labels.items()))): s.value

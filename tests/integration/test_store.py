@@ -10,7 +10,7 @@ import pytest
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.migrate import upgrade
 from gateway.db.store import SqlStore
-from gateway.services.ports import DuplicateMessage, EnterpriseInfo, NewMessage, ReceiptRecord
+from gateway.services.ports import DuplicateMessage, EnterpriseInfo, NewMessage, ReceiptRecord, SystemClock
 
 ENT = EnterpriseInfo("91350100M000100Y43", "Demo", "350100001")
 
@@ -19,7 +19,7 @@ ENT = EnterpriseInfo("91350100M000100Y43", "Demo", "350100001")
 def store(database_url: str):  # type: ignore[no-untyped-def]
     upgrade(database_url)
     engine = make_engine(database_url)
-    s = SqlStore(make_session_factory(engine))
+    s = SqlStore(make_session_factory(engine), SystemClock())
     with s.transaction() as tx:
         tx.add_enterprise(ENT)
     yield s

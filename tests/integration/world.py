@@ -71,8 +71,9 @@ class World:
 def world(database_url: str, pki_dir: Path, pki_passphrase: str) -> Iterator[World]:
     upgrade(database_url)
     engine = make_engine(database_url)
-    store = SqlStore(make_session_factory(engine))
+    clock = Clock()
+    store = SqlStore(make_session_factory(engine), clock)
     with store.transaction() as tx:
         tx.add_enterprise(ENT)
-    yield World(store, KeyStore(pki_dir, pki_passphrase), MemoryTransport(), Clock())
+    yield World(store, KeyStore(pki_dir, pki_passphrase), MemoryTransport(), clock)
     engine.dispose()
