@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from adapters.base import Transport
+from adapters.egress import EgressGuard, EgressPolicy
 from adapters.folder import FolderMailboxes
 from adapters.http import HttpConfig, HttpTransport
 from adapters.sftp import SftpConfig, SftpTransport
@@ -144,8 +145,13 @@ class Container:
             return None
 
     @cached_property
+    def egress_guard(self) -> EgressGuard:
+        """Which webhook targets may be reached: public addresses, plus GATEWAY_WEBHOOK_ALLOWED_TARGETS."""
+        return EgressGuard(EgressPolicy.parse(self.settings.webhook_allowed_targets))
+
+    @cached_property
     def webhook_sender(self) -> HttpWebhookSender:
-        return HttpWebhookSender(timeout=self.settings.webhook_timeout_seconds)
+        return HttpWebhookSender(self.egress_guard, timeout=self.settings.webhook_timeout_seconds)
 
     @cached_property
     def mailer(self) -> SmtpMailer | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from adapters.egress import EgressPolicy
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
@@ -83,6 +85,9 @@ class Settings:
     webhook_max_attempts: int = 10
     webhook_retry_base_seconds: float = 5.0
     webhook_retry_cap_seconds: float = 3600.0
+    # Webhook targets may be public addresses only; this comma-separated list allows more: networks
+    # (10.0.0.0/8, 127.0.0.1) and host names (erp.corp.example, *.corp.example) of on-premise ERPs.
+    webhook_allowed_targets: str = ""
     # e-mail for subscriptions; empty host: the e-mail channel is not configured
     smtp_host: str = ""
     smtp_port: int = 25
@@ -179,4 +184,8 @@ def load_settings(env: Mapping[str, str] | None = None, toml_path: str | None = 
     settings = Settings(**kwargs)
     if settings.max_message_bytes <= 0:
         raise SettingsError("GATEWAY_MAX_MESSAGE_BYTES must be positive")
+    try:
+        EgressPolicy.parse(settings.webhook_allowed_targets)
+    except ValueError as exc:
+        raise SettingsError(f"GATEWAY_WEBHOOK_ALLOWED_TARGETS: {exc}") from exc
     return settings

@@ -47,10 +47,26 @@ class SendResult(Protocol):
     def error(self) -> str | None: ...
     @property
     def ok(self) -> bool: ...
+    @property
+    def refused(self) -> bool: ...  # the destination is not allowed (egress rules): retrying cannot help
 
 
 class WebhookSender(Protocol):
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult: ...
+
+
+class Refusal(Protocol):
+    @property
+    def rule(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+
+
+class TargetGuard(Protocol):
+    """Whether the gateway may send to a webhook URL (no loopback, private or metadata addresses unless the
+    operator allows them); checked when a target is registered and again on every delivery."""
+
+    def refusal(self, url: str) -> Refusal | None: ...
 
 
 class Mailer(Protocol):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain.erp_events import FieldError, check_subscription, is_secret
-from gateway.services.erp_ports import ErpStore, NewSubscription, SecretBox
+from gateway.services.erp_ports import ErpStore, NewSubscription, SecretBox, TargetGuard
 from gateway.services.ports import Clock
 
 
@@ -17,7 +17,7 @@ class SubscriptionResult:
 
 
 def subscribe(store: ErpStore, box: SecretBox | None, clock: Clock, enterprise_id: str,
-              body: dict[str, Any]) -> SubscriptionResult:
+              body: dict[str, Any], *, guard: TargetGuard) -> SubscriptionResult:
     unknown = sorted(set(body) - {"scope", "channel", "target", "document_no", "user", "secret"})
     errors = [FieldError(k, "", "SUB.unknown_field", f"{k} is not a subscription field") for k in unknown]
     errors += check_subscription(body)
@@ -29,6 +29,9 @@ def subscribe(store: ErpStore, box: SecretBox | None, clock: Clock, enterprise_i
     if secret is not None and box is None and not errors:
         errors.append(FieldError("secret", "密钥", "SUB.secret", "this gateway cannot store secrets: "
                                  "GATEWAY_WEBHOOK_SECRET_KEY is not set"))
+    refused = guard.refusal(body["target"]) if not errors and body["channel"] == "webhook" else None
+    if refused is not None:
+        errors.append(FieldError("target", "接收地址", refused.rule, f"target: {refused.reason}"))
     if errors:
         return SubscriptionResult(None, errors)
     new = NewSubscription(enterprise_id=enterprise_id, scope=body["scope"], channel=body["channel"],

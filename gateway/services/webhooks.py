@@ -12,29 +12,37 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from gateway.domain.erp_events import is_secret, is_webhook_url
+from gateway.domain.erp_events import FieldError, is_secret, is_webhook_url
 from gateway.domain.retry import RetryPolicy
 from gateway.domain.webhook_signature import EVENT_ID_HEADER, HEADER, signature
 from gateway.logcontext import message_context
-from gateway.services.erp_ports import DeliveryJob, ErpStore, Mailer, SecretBox, WebhookSender
+from gateway.services.erp_ports import DeliveryJob, ErpStore, Mailer, SecretBox, TargetGuard, WebhookSender
 from gateway.services.ports import Clock
 
 log = logging.getLogger(__name__)
 
 
 class WebhookConfigError(ValueError):
-    """The endpoint request is unusable; the message names the field."""
+    """The endpoint request is unusable; the message names the field, `error` says field and rule apart."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 def set_endpoint(store: ErpStore, box: SecretBox, clock: Clock, *, enterprise_id: str, url: str,
-                 secret: str | None = None, rotate: bool = False) -> str | None:
+                 guard: TargetGuard, secret: str | None = None, rotate: bool = False) -> str | None:
     """Register or change the enterprise's webhook. Returns the secret when one was created or rotated
     (shown once, kept only encrypted), None when the existing secret was kept."""
     if not is_webhook_url(url):
-        raise WebhookConfigError("url: an http:// or https:// URL of at most 500 characters is required")
+        raise WebhookConfigError(FieldError("url", "回执推送地址", "WEBHOOK.url", "url: an http:// or https:// URL of "
+                                            "at most 500 characters is required"))
+    refused = guard.refusal(url)
+    if refused is not None:
+        raise WebhookConfigError(FieldError("url", "回执推送地址", refused.rule, f"url: {refused.reason}"))
     if secret is not None and not is_secret(secret):
-        raise WebhookConfigError("secret: 16 to 200 printable ASCII characters (or leave it out and the gateway "
-                                 "makes one)")
+        raise WebhookConfigError(FieldError("secret", "密钥", "WEBHOOK.secret", "secret: 16 to 200 printable ASCII "
+                                            "characters (or leave it out and the gateway makes one)"))
     with store.transaction() as tx:
         existing = tx.webhook_endpoint(enterprise_id)
         new_secret = secret or (secrets.token_urlsafe(32) if existing is None or rotate else None)
@@ -95,7 +103,7 @@ def _deliver_one(store: ErpStore, sender: WebhookSender, mailer: Mailer | None, 
             headers = {HEADER: signature(box.open(job.secret_sealed), timestamp, job.body),
                        EVENT_ID_HEADER: job.event_uid, "X-COGW-Event-Type": job.event_type}
             result = sender.post(job.target, job.body, headers)
-            status, latency, error = result.status_code, result.latency_ms, result.error
+            status, latency, error, permanent = result.status_code, result.latency_ms, result.error, result.refused
     except Exception as exc:  # one broken destination must not strand the batch
         log.exception("delivery %s of event %s failed", job.delivery_id, job.event_uid)
         error = f"{type(exc).__name__}: {exc}"

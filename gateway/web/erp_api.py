@@ -120,9 +120,9 @@ def put_webhook() -> Any:
         return _problem(503, "webhooks are not enabled on this gateway: GATEWAY_WEBHOOK_SECRET_KEY is not set")
     try:
         new_secret = set_endpoint(c.store, c.secretbox, c.clock, enterprise_id=g.enterprise_id, url=url,
-                                  secret=secret, rotate=rotate)
+                                  guard=c.egress_guard, secret=secret, rotate=rotate)
     except WebhookConfigError as exc:
-        return _problem(422, str(exc))
+        return _problem(422, str(exc), errors=[exc.error.as_dict()])
     with c.store.transaction() as tx:
         view = tx.webhook_endpoint(g.enterprise_id)
     assert view is not None
@@ -188,7 +188,7 @@ def post_subscription() -> Any:
         return _problem(400, 'send JSON {"scope": "document|enterprise|user", "channel": "webhook|email", '
                         '"target": URL or address, "document_no" | "user": ...}')
     c = _container()
-    result = subscribe(c.store, c.secretbox, c.clock, g.enterprise_id, body)
+    result = subscribe(c.store, c.secretbox, c.clock, g.enterprise_id, body, guard=c.egress_guard)
     if result.errors:
         return _problem(422, "the subscription is not valid", errors=[e.as_dict() for e in result.errors])
     assert result.subscription is not None

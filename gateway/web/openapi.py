@@ -238,7 +238,9 @@ def document() -> dict[str, Any]:
                     "requestBody": {"required": True,
                                     "content": {"application/json": {"schema": _ref("WebhookRequest")}}},
                     "responses": {"200": _json(_ref("Webhook"), "Saved; `secret` present when generated"),
-                                  **BAD_REQUEST, **UNAUTHORIZED, "422": _problem("URL or secret not acceptable"),
+                                  **BAD_REQUEST, **UNAUTHORIZED, "422": _problem(
+                                      "URL or secret not acceptable; `errors` names the field and rule (a loopback, "
+                                      "private, link-local or metadata target is refused: EGRESS.*)"),
                                   "503": _problem("Webhooks are not enabled (no secret key configured)")}},
             "delete": {"operationId": "deleteWebhook", "summary": "Remove the webhook", "security": secured,
                        "responses": {"204": {"description": "Removed"}, **UNAUTHORIZED, **NOT_FOUND}}},
@@ -269,7 +271,8 @@ def document() -> dict[str, Any]:
                      "responses": {"201": {**_json(_ref("Subscription"), "Created"),
                                            "headers": {"Location": {"schema": {"type": "string"}}}},
                                    **BAD_REQUEST, **UNAUTHORIZED,
-                                   "422": _problem("Field errors; each names its field and the manual's name")}}},
+                                   "422": _problem("Field errors; each names its field and the manual's name "
+                                                   "(a refused webhook target: rule EGRESS.*)")}}},
         "/api/v1/subscriptions/{subscription_id}": {
             "get": {"operationId": "getSubscription", "summary": "One subscription", "security": secured,
                     "parameters": [_path_param("subscription_id", INT_ID, "subscription id")],

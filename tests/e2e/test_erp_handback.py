@@ -51,6 +51,7 @@ def test_receipts_reach_the_erp_by_signed_webhook_and_inbox(database_url: str, t
                "GATEWAY_PKI_PASSPHRASE": pki_passphrase, "GATEWAY_DISPATCH_POLL_SECONDS": "0.2",
                "GATEWAY_RECEIPT_POLL_SECONDS": "0.2", "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
                "GATEWAY_WEBHOOK_SECRET_KEY": "e2e-only-" + "k" * 24,
+               "GATEWAY_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1",  # the ERP's receiver listens on loopback
                "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port), "GATEWAY_AUTHORITY_GACC_USERNAME": "gateway",
                "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret",
                "GATEWAY_AUTHORITY_GACC_HOST_KEY": mock.host_public_key}

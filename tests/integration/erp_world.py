@@ -157,6 +157,7 @@ class Hub:
 def make_hub(database_url: str, pki_dir: Path, pki_passphrase: str, clock: Clock | None = None,
              **settings: Any) -> Hub:
     clock = clock or Clock()
+    settings.setdefault("webhook_allowed_targets", "127.0.0.1")  # the test receivers listen on loopback
     s = Settings(database_url=database_url, pki_dir=str(pki_dir), pki_passphrase=pki_passphrase,
                  webhook_secret_key=SECRET_KEY, webhook_retry_base_seconds=10, webhook_retry_cap_seconds=60,
                  webhook_max_attempts=3, webhook_timeout_seconds=5, **settings)

@@ -44,8 +44,7 @@ def test_every_stored_timestamp_comes_from_the_injected_clock(database_url: str,
                                                               pki_passphrase: str, receiver: Receiver) -> None:
     clock = Clock()
     clock.t = FIXED
-    hub = make_hub(database_url, pki_dir, pki_passphrase, clock=clock,
-                   )
+    hub = make_hub(database_url, pki_dir, pki_passphrase, clock=clock)
     try:
         c = hub.container
         registered = hub.client.put("/api/v1/webhook", json={"url": receiver.url}, headers=hub.auth())

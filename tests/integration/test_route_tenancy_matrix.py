@@ -152,7 +152,8 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
 
     c = ui_world.container  # the victim's subscription 1 (by its document AG-1): ids 1 below are the victim's
     made = subscribe(c.store, None, c.clock, AGENT.id, {"scope": "document", "document_no": "AG-1",
-                                                        "channel": "email", "target": "victim@agent.test"})
+                                                        "channel": "email", "target": "victim@agent.test"},
+                     guard=c.egress_guard)
     assert made.subscription is not None and made.subscription["id"] == 1
     before = _plant_victim_state(ui_world)
     secrets = _victim_secrets(ui_world, attacker)

@@ -52,3 +52,10 @@ def test_transport_is_chosen_per_authority() -> None:
     assert "tok-secret" not in repr(s)
     with pytest.raises(SettingsError, match="transport must be one of"):
         load_settings({"GATEWAY_AUTHORITY_GACC_TRANSPORT": "ftp"})
+
+
+def test_allowed_webhook_targets_are_checked_when_settings_load() -> None:
+    s = load_settings({"GATEWAY_WEBHOOK_ALLOWED_TARGETS": "10.0.0.0/8, 127.0.0.1, erp.corp.example, *.corp.example"})
+    assert s.webhook_allowed_targets.startswith("10.0.0.0/8")
+    with pytest.raises(SettingsError, match=r"GATEWAY_WEBHOOK_ALLOWED_TARGETS: '10\.0\.0\.0/33' is neither"):
+        load_settings({"GATEWAY_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1,10.0.0.0/33"})
