@@ -99,8 +99,10 @@ class SqlPrintTransaction:
 
     # --- certificates and print state -----------------------------------------------------------
     def certificate_source(self, enterprise_id: str, cert_no: str) -> CertificateSource | None:
+        if not cert_no:
+            return None  # a CCPIT application before CCPIT numbered it: nothing to print yet
         row = self.s.execute(
-            select(m.Certificate, m.Message.created_at, m.Payload.content)
+            select(m.Certificate, m.Message.created_at, m.Payload.content, m.Message.family)
             .join(m.Message, m.Message.id == m.Certificate.message_pk)
             .join(m.Payload, (m.Payload.message_pk == m.Message.id) & (m.Payload.kind == "raw"))
             .where(m.Certificate.enterprise_id == enterprise_id, m.Certificate.cert_no == cert_no,
@@ -108,8 +110,8 @@ class SqlPrintTransaction:
             .order_by(m.Message.id.desc()).limit(1)).first()
         if row is None:
             return None
-        cert, created_at, raw = row
-        return CertificateSource(cert.cert_no, cert.cert_type, cert.status, raw, created_at)
+        cert, created_at, raw, family = row
+        return CertificateSource(cert.cert_no, cert.cert_type, cert.status, raw, created_at, family)
 
     def print_record(self, enterprise_id: str, cert_no: str, cert_type: str, *, at: datetime,
                      lock: bool = False) -> PrintRecord:

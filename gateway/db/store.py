@@ -269,6 +269,16 @@ class SqlTransaction(PeopleSql, ErpOutbox):
     def certificate_status(self, message_pk: int) -> str | None:
         return self.s.scalar(select(m.Certificate.status).where(m.Certificate.message_pk == message_pk))
 
+    def assign_cert_no(self, message_pk: int, cert_no: str) -> str | None:
+        """Take the number the authority states for the message's certificate. Returns the number it had
+        ("" when none yet) when it changed, None when there is no certificate or nothing changed."""
+        row = self.s.scalar(select(m.Certificate).where(m.Certificate.message_pk == message_pk))
+        if row is None or row.cert_no == cert_no:
+            return None
+        previous, row.cert_no = row.cert_no, cert_no
+        self.s.flush()
+        return previous
+
     def set_certificate_status(self, message_pk: int, status: str, *, at: datetime,
                                reasons: Sequence[dict[str, str]] = ()) -> None:
         values: dict[str, object] = {"status": status, "status_at": at}

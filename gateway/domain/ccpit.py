@@ -196,3 +196,33 @@ def has_cjk(value: str) -> bool:
 def has_han(value: str) -> bool:
     """True when ``value`` has at least one Chinese (Han) character."""
     return _HAN.search(value) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# printing
+
+
+def print_data(doc: Mapping[str, Any], cert_no: str) -> dict[str, Any]:
+    """A CCPIT application (generic decode) in the shape the certificate renderers read (the GACC
+    certificate's ``head`` / ``goods``), carrying the number CCPIT assigned when it approved it: the
+    application itself has none (or a provisional one)."""
+    head = child(doc, "CertificateHead")
+    marks = [m for m in (text(g, "Marks") for g in children(doc, "CertificateList", "Goods")) if m]
+    printed_head = {
+        "CertNo": cert_no, "CertType": text(head, "CertType"), "EntUscc": text(head, "EntUscc"),
+        "AplRegNo": text(head, "EntCode"), "OrgCode": text(head, "OfficeCode"),
+        "Exporter": text(head, "Exporter"), "Consignee": text(head, "Importer"), "Producer": text(head, "Producer"),
+        "LoadPort": text(head, "LoadPort"), "UnloadPort": text(head, "DestPort"),
+        "DestCountryCode": text(head, "DestCountryCode"), "TransDetails": text(head, "TransRoute"),
+        "IntendExpDate": text(head, "TransDate"), "InvNo": text(head, "InvNo"), "InvDate": text(head, "InvDate"),
+        "FOBValue": text(head, "FOBValue"), "TotalAmt": text(head, "InvAmount"), "Curr": text(head, "InvCurr"),
+        "PriceTerms": text(head, "PriceTerms"), "FetchPlace": text(head, "SignPlace"), "Mark": "\n".join(marks),
+    }
+    goods = [{
+        "GNo": text(g, "GNo"), "HSCode": text(g, "HSCode"), "GoodsName": text(g, "GoodsDesc"),
+        "GoodsNameE": text(g, "GoodsDesc"), "GoodsQty": text(g, "Qty"), "GoodsUnit": text(g, "Unit"),
+        "NetWt": text(g, "NetWt"), "WtUnit": text(g, "NetWtUnit"),
+        "InvPrice": text(g, "UnitPrice"), "InvValue": text(g, "Amount"), "FOBValue": text(g, "FOBValue"),
+        "OriCriteria": text(g, "OriCriteria"), "InvNo": text(head, "InvNo"),
+    } for g in children(doc, "CertificateList", "Goods")]
+    return {"head": printed_head, "goods": goods, "mod": None, "nonparty": [], "invoices": [], "promises": []}

@@ -29,6 +29,8 @@ from messages.catalogue import Entry
 from messages.validate import Problem, Validator
 
 CERTIFICATE_FAMILY = "gacc_certificate"
+#: Families whose documents are certificates (a status projected from receipts, a number): where their head is.
+CERTIFICATE_HEADS = {CERTIFICATE_FAMILY: "head", "ccpit_certificate": "CertificateHead"}
 log = logging.getLogger(__name__)
 
 
@@ -104,13 +106,14 @@ def accept_message(
         document_no = codecs.document_number(entry, result.root)
         for v in check_document(entry.family, doc.data):
             issues.append(Issue(v.rule_id, v.path, v.message, doc.lines.get(v.path), v.field_cn))
-        if entry.family == CERTIFICATE_FAMILY:
-            head = doc.data["head"]
+        if entry.family in CERTIFICATE_HEADS:
+            cert_head = doc.data.get(CERTIFICATE_HEADS[entry.family]) or {}
+            head = cert_head if entry.family == CERTIFICATE_FAMILY else None  # AplRegNo: GACC's own check
             cert = NewCertificate(
-                cert_no=head.get("CertNo", ""),
-                cert_type=head.get("CertType", ""),
+                cert_no=cert_head.get("CertNo", ""),  # CCPIT numbers its certificates when it approves them
+                cert_type=cert_head.get("CertType", ""),
                 document_no=document_no or "",
-                dest_country=head.get("DestCountryCode", ""),
+                dest_country=cert_head.get("DestCountryCode", ""),
                 status=DocumentStatus.DRAFT.value,
             )
 

@@ -62,6 +62,7 @@ class CertificateSource:
     status: str  # document status (DRAFT, APPROVED …)
     raw: bytes
     declared_at: datetime
+    family: str = "gacc_certificate"  # ccpit_certificate: CCPIT's application, numbered by CCPIT
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from io import BytesIO
 from typing import Any
 
 import gateway.pdf as pdf
+from gateway.domain import ccpit
 from gateway.domain import self_print as rules
+from gateway.domain.families.ccpit_certificate import FAMILY as CCPIT_FAMILY
 from gateway.domain.self_print import LayoutStatus, PrintState, PrintStatus, Problem
 from gateway.pdf.merge import merge
 from gateway.services.errors import NotFound
@@ -29,6 +31,7 @@ from gateway.services.self_print import (
     sync_layouts,
 )
 from messages import certificate as codec
+from messages import generic
 from messages.safexml import parse
 
 PLAIN_KINDS = pdf.KINDS  # certificate, application, invoice, slip
@@ -49,6 +52,8 @@ class Printed:
 
 
 def _data(source: CertificateSource) -> dict[str, Any]:
+    if source.family == CCPIT_FAMILY:  # its own document shape, and the number CCPIT gave it
+        return ccpit.print_data(generic.decode(parse(source.raw)).data, source.cert_no)
     return codec.decode(parse(source.raw)).data
 
 

@@ -163,6 +163,8 @@ def _apply_file(store: Store, authority: str, verifier: Verifier, validator: Val
         msg = tx.message_by_message_id(parsed.message_id)  # locks the message row on PostgreSQL
         if msg is None or msg.authority != authority:
             return "quarantine", f"receipt {record.receipt_id} matches no message sent to {authority}"
+        if record.cert_no:  # before add_receipt: the event it writes for the ERP carries the number
+            _take_cert_no(tx, msg, record)
         if tx.add_receipt(msg.pk, record, received_at=now):
             _apply(tx, msg, record, now, actor)
             log.info("receipt %s for %s applied: %s %s", record.receipt_id, msg.message_id, record.status_code,
@@ -258,7 +260,17 @@ def _record_of(authority: str, parsed: Receipt, raw: bytes, sha: str) -> Receipt
                              reasons=reasons, issued_at=parsed.received_at, content_sha256=sha, raw=raw)
     return ReceiptRecord(authority=authority, receipt_id=parsed.receipt_id, kind="business", seq_no=parsed.seq_no,
                          status_code=parsed.status_code, status=parsed.status, text=parsed.text, reasons=reasons,
-                         issued_at=parsed.issued_at, content_sha256=sha, raw=raw)
+                         issued_at=parsed.issued_at, content_sha256=sha, raw=raw, cert_no=parsed.cert_no.strip())
+
+
+def _take_cert_no(tx: Transaction, msg: MessageInfo, record: ReceiptRecord) -> None:
+    """The authority's number is the certificate's number: CCPIT assigns it when it approves (the
+    application has none); GACC repeats the one the enterprise declared. Queries, prints and the ERP's
+    events then show it."""
+    previous = tx.assign_cert_no(msg.pk, record.cert_no)
+    if previous is not None:
+        log.info("certificate of %s numbered %s by %s (receipt %s)%s", msg.message_id, record.cert_no,
+                 record.authority, record.receipt_id, f", was {previous}" if previous else "")
 
 
 def _advance(tx: Transaction, msg: MessageInfo, target: DeliveryState, actor: str, reason: str,
