@@ -11,19 +11,25 @@ The ed25519 host key is generated once and kept (mode 0600) under the state dire
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import socket
-import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 import paramiko
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from paramiko.common import AUTH_FAILED, AUTH_SUCCESSFUL, OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED, OPEN_SUCCEEDED
-from paramiko.sftp import SFTP_FAILURE, SFTP_OK, SFTP_OP_UNSUPPORTED, SFTP_PERMISSION_DENIED
+from paramiko.sftp import SFTP_FAILURE, SFTP_OK, SFTP_OP_UNSUPPORTED
+
+from adapters.sftp_serving import (
+    FileHandle,
+    PosixRenameSubsystem,
+    SshListener,
+    errno_status,
+    file_mode,
+    list_attributes,
+    public_key_line,
+)
+from adapters.sftp_serving import load_or_create_host_key as _load_key
 
 log = logging.getLogger(__name__)
 
@@ -38,17 +44,7 @@ class Authenticator(Protocol):
 
 
 def load_or_create_host_key(state_dir: Path) -> paramiko.PKey:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / HOST_KEY_FILE
-    if not path.exists():
-        pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-        os.replace(tmp, path)
-    return paramiko.Ed25519Key.from_private_key_file(str(path))
+    return _load_key(state_dir, HOST_KEY_FILE)
 
 
 class _Jail:
@@ -112,27 +108,7 @@ class _Server(paramiko.ServerInterface):
         return OPEN_SUCCEEDED if kind == "session" else OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
 
-def _status(exc: OSError) -> int:
-    if isinstance(exc, PermissionError):
-        return SFTP_PERMISSION_DENIED
-    return int(paramiko.SFTPServer.convert_errno(exc.errno or errno.EIO))
-
-
-class _Handle(paramiko.SFTPHandle):
-    def __init__(self, flags: int, fileobj: Any) -> None:
-        super().__init__(flags)
-        if flags & (os.O_WRONLY | os.O_RDWR):
-            self.writefile = fileobj
-        if not flags & os.O_WRONLY:
-            self.readfile = fileobj
-        self._file = fileobj
-
-    def stat(self) -> paramiko.SFTPAttributes | int:
-        try:
-            return paramiko.SFTPAttributes.from_stat(os.fstat(self._file.fileno()))
-        except OSError as exc:
-            return _status(exc)
-
+class _Handle(FileHandle):
     def chattr(self, attr: paramiko.SFTPAttributes) -> int:
         return SFTP_OK  # permissions and times are the gateway's business, not the client's
 
@@ -148,21 +124,15 @@ class _MailboxSftp(paramiko.SFTPServerInterface):
 
     def list_folder(self, path: str) -> list[paramiko.SFTPAttributes] | int:
         try:
-            real = self.jail.real(path)
-            out = []
-            for name in sorted(os.listdir(real)):
-                attr = paramiko.SFTPAttributes.from_stat(os.lstat(os.path.join(real, name)))
-                attr.filename = name
-                out.append(attr)
-            return out
+            return list_attributes(self.jail.real(path))
         except OSError as exc:
-            return _status(exc)
+            return errno_status(exc)
 
     def stat(self, path: str) -> paramiko.SFTPAttributes | int:
         try:
             return paramiko.SFTPAttributes.from_stat(os.stat(self.jail.real(path)))
         except OSError as exc:
-            return _status(exc)
+            return errno_status(exc)
 
     lstat = stat
 
@@ -173,14 +143,8 @@ class _MailboxSftp(paramiko.SFTPServerInterface):
         try:
             fd = os.open(self.jail.real(path), flags | os.O_NOFOLLOW, 0o640)
         except OSError as exc:
-            return _status(exc)
-        if flags & os.O_WRONLY:
-            mode = "ab" if flags & os.O_APPEND else "wb"
-        elif flags & os.O_RDWR:
-            mode = "a+b" if flags & os.O_APPEND else "r+b"
-        else:
-            mode = "rb"
-        return _Handle(flags, os.fdopen(fd, mode))
+            return errno_status(exc)
+        return _Handle(flags, os.fdopen(fd, file_mode(flags)))
 
     def remove(self, path: str) -> int:
         return self._do(os.remove, path)
@@ -194,14 +158,14 @@ class _MailboxSftp(paramiko.SFTPServerInterface):
             os.link(src, dst, follow_symlinks=False)  # fails if dst appeared meanwhile
             os.unlink(src)
         except OSError as exc:
-            return _status(exc)
+            return errno_status(exc)
         return SFTP_OK
 
     def posix_rename(self, oldpath: str, newpath: str) -> int:
         try:
             os.replace(self.jail.real(oldpath), self.jail.real(newpath))
         except OSError as exc:
-            return _status(exc)
+            return errno_status(exc)
         return SFTP_OK
 
     def mkdir(self, path: str, attr: paramiko.SFTPAttributes) -> int:
@@ -220,26 +184,9 @@ class _MailboxSftp(paramiko.SFTPServerInterface):
         try:
             op(self.jail.real(path))
         except OSError as exc:
-            return _status(exc)
+            return errno_status(exc)
         return SFTP_OK
 
-
-class _Subsystem(paramiko.SFTPServer):
-    """paramiko's SFTP server, advertising ``posix-rename@openssh.com`` as OpenSSH does."""
-
-    def _send_server_version(self) -> int:
-        from paramiko.message import Message
-        from paramiko.sftp import CMD_INIT, CMD_VERSION, SFTPError
-
-        base: Any = self
-        kind, data = base._read_packet()
-        if kind != CMD_INIT:
-            raise SFTPError("Incompatible sftp protocol")
-        msg = Message()
-        msg.add_int(3)
-        msg.add("posix-rename@openssh.com", "1")
-        base._send_packet(CMD_VERSION, msg)
-        return int.from_bytes(data[:4], "big")
 
 
 class MailboxSftpServer:
@@ -247,62 +194,26 @@ class MailboxSftpServer:
 
     def __init__(self, auth: Authenticator, state_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.auth = auth
-        self.host, self.port = host, port
         self.host_key = load_or_create_host_key(state_dir)
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._transports: list[paramiko.Transport] = []
-        self._lock = threading.Lock()
+        self._listener = SshListener(host, port, self.host_key, "folder-sftp", lambda _t: _Server(self.auth),
+                                     subsystem=PosixRenameSubsystem, sftp=_MailboxSftp)
+
+    @property
+    def host(self) -> str:
+        return self._listener.host
+
+    @property
+    def port(self) -> int:
+        return self._listener.port
 
     @property
     def host_public_key(self) -> str:
-        return f"{self.host_key.get_name()} {self.host_key.get_base64()}"
+        return public_key_line(self.host_key)
 
     def start(self) -> MailboxSftpServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        sock.listen(32)
-        sock.settimeout(0.2)  # so stop() is noticed
-        self._sock, self.port = sock, sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._accept_loop, name=f"folder-sftp-{self.port}", daemon=True)
-        self._thread.start()
+        self._listener.start()
         log.info("folder mailboxes served over SFTP on %s:%d", self.host, self.port)
         return self
 
-    def _accept_loop(self) -> None:
-        assert self._sock is not None
-        while not self._stop.is_set():
-            try:
-                conn, addr = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                break  # socket closed by stop()
-            conn.settimeout(None)
-            try:
-                transport = paramiko.Transport(conn)
-                transport.add_server_key(self.host_key)
-                transport.set_subsystem_handler("sftp", _Subsystem, _MailboxSftp)
-                with self._lock:
-                    self._transports = [t for t in self._transports if t.is_active()]
-                    self._transports.append(transport)
-                transport.start_server(event=threading.Event(), server=_Server(self.auth))
-            except Exception:
-                log.exception("folder sftp connection from %s failed to start", addr)
-                conn.close()
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._sock is not None:
-            self._sock.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        with self._lock:
-            transports, self._transports = self._transports, []
-        for t in transports:
-            t.close()
-        for t in transports:
-            t.join(timeout=5)
-
+        self._listener.stop()

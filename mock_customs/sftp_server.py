@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import errno
 import hmac
 import logging
 import os
 import socket
 import stat as stat_module
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,17 +28,26 @@ from pathlib import Path
 from typing import Any
 
 import paramiko
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from paramiko.common import AUTH_FAILED, AUTH_SUCCESSFUL, OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED, OPEN_SUCCEEDED
 from paramiko.sftp import SFTP_FAILURE, SFTP_NO_SUCH_FILE, SFTP_OK, SFTP_OP_UNSUPPORTED, SFTP_PERMISSION_DENIED
 
+# The SFTP protocol plumbing is shared with the gateway's own mailbox server (a library below the gateway,
+# like messages/ and signing/): logins, the jail and the fault scenarios below are the mock's own.
+from adapters.sftp_serving import (
+    FileHandle,
+    PosixRenameSubsystem,
+    SshListener,
+    file_mode,
+    list_attributes,
+    public_key_line,
+)
+from adapters.sftp_serving import errno_status as _errno_status
+from adapters.sftp_serving import load_or_create_host_key as _load_key
 from mock_customs.scenarios import NO_FAULTS, Scenarios
 
 log = logging.getLogger(__name__)
 
 HOST_KEY_FILE = "ssh_host_ed25519_key"
-SFTP_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -80,28 +87,7 @@ def read_authorized_keys(path: Path) -> tuple[str, ...]:
 
 def load_or_create_host_key(state_dir: Path) -> paramiko.PKey:
     """The server's ed25519 host key, generated on first use and persisted (0600) in ``state_dir``."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / HOST_KEY_FILE
-    if not path.exists():
-        key = ed25519.Ed25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.OpenSSH,
-            serialization.NoEncryption(),
-        )
-        tmp = path.with_name(f".{path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-        os.replace(tmp, path)
-        public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        (state_dir / f"{HOST_KEY_FILE}.pub").write_bytes(public + b"\n")
-    return paramiko.Ed25519Key.from_private_key_file(str(path))
-
-
-def public_key_line(key: paramiko.PKey) -> str:
-    """OpenSSH ``"type base64"`` form of a key's public half."""
-    return f"{key.get_name()} {key.get_base64()}"
+    return _load_key(state_dir, HOST_KEY_FILE, public_copy=True)
 
 
 # --------------------------------------------------------------------------------------------- jail
@@ -202,15 +188,11 @@ class _AuthServer(paramiko.ServerInterface):
         return OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
 
-class _Handle(paramiko.SFTPHandle):
+class _Handle(FileHandle):
     def __init__(self, flags: int, fileobj: Any, path: str, faulty: _FaultyTransfer | None = None) -> None:
-        super().__init__(flags)
+        super().__init__(flags, fileobj)
         self.filename = path
         self._faulty = faulty
-        if flags & (os.O_WRONLY | os.O_RDWR):
-            self.writefile = fileobj
-        if not flags & os.O_WRONLY:
-            self.readfile = fileobj
 
     def write(self, offset: int, data: Any) -> int:
         if self._faulty is not None:
@@ -222,21 +204,12 @@ class _Handle(paramiko.SFTPHandle):
             return self._faulty.read(self, offset, length)
         return super().read(offset, length)
 
-    def stat(self) -> paramiko.SFTPAttributes | int:
-        try:
-            return paramiko.SFTPAttributes.from_stat(os.fstat(self._fileobj().fileno()))
-        except OSError as exc:
-            return _errno_status(exc)
-
     def chattr(self, attr: paramiko.SFTPAttributes) -> int:
         try:
             _apply_attrs(self.filename, attr)
         except OSError as exc:
             return _errno_status(exc)
         return SFTP_OK
-
-    def _fileobj(self) -> Any:
-        return getattr(self, "writefile", None) or self.readfile
 
 
 class _FaultyTransfer:
@@ -304,10 +277,6 @@ def _apply_attrs(path: str, attr: paramiko.SFTPAttributes) -> None:
             handle.truncate(attr.st_size)
 
 
-def _errno_status(exc: OSError) -> int:
-    return int(paramiko.SFTPServer.convert_errno(exc.errno or errno.EIO))
-
-
 class _JailedSftp(paramiko.SFTPServerInterface):
     """SFTP operations on the logged-in user's jail."""
 
@@ -338,12 +307,7 @@ class _JailedSftp(paramiko.SFTPServerInterface):
                 if delay:
                     log.warning("scenario slow_mailbox: listing %s in %.1f s", path, delay)
                     time.sleep(delay)  # the fault itself: a slow server, not synchronisation
-            out = []
-            for name in sorted(os.listdir(real)):
-                attr = paramiko.SFTPAttributes.from_stat(os.lstat(os.path.join(real, name)))
-                attr.filename = name
-                out.append(attr)
-            return out
+            return list_attributes(real)
         except JailError:
             return self._denied("listdir", path)
         except OSError as exc:
@@ -389,14 +353,8 @@ class _JailedSftp(paramiko.SFTPServerInterface):
             return self._denied("open", path)
         except OSError as exc:
             return _errno_status(exc)
-        if flags & os.O_WRONLY:
-            fmode = "ab" if flags & os.O_APPEND else "wb"
-        elif flags & os.O_RDWR:
-            fmode = "a+b" if flags & os.O_APPEND else "r+b"
-        else:
-            fmode = "rb"
         try:
-            fileobj = os.fdopen(fd, fmode)
+            fileobj = os.fdopen(fd, file_mode(flags))
         except OSError as exc:
             os.close(fd)
             return _errno_status(exc)
@@ -483,24 +441,10 @@ class _JailedSftp(paramiko.SFTPServerInterface):
         return SFTP_PERMISSION_DENIED
 
 
-class _SftpSubsystem(paramiko.SFTPServer):
-    """paramiko's SFTP server, advertising ``posix-rename@openssh.com`` like OpenSSH does."""
+class _SftpSubsystem(PosixRenameSubsystem):
+    """Like OpenSSH: ``posix-rename@openssh.com``, and ``check-file`` (paramiko answers it)."""
 
-    def _send_server_version(self) -> int:
-        # same as paramiko.sftp.BaseSFTP._send_server_version, with one more extension pair
-        from paramiko.message import Message
-        from paramiko.sftp import CMD_INIT, CMD_VERSION, SFTPError
-
-        base: Any = self
-        t, data = base._read_packet()
-        if t != CMD_INIT:
-            raise SFTPError("Incompatible sftp protocol")
-        version = int.from_bytes(data[:4], "big")
-        msg = Message()
-        msg.add_int(SFTP_VERSION)
-        msg.add("check-file", "md5,sha1", "posix-rename@openssh.com", "1")
-        base._send_packet(CMD_VERSION, msg)
-        return version
+    EXTENSIONS = ("check-file", "md5,sha1", "posix-rename@openssh.com", "1")
 
 
 # ------------------------------------------------------------------------------------------- server
@@ -519,11 +463,7 @@ class SftpServer:
     port: int = 0
     host_key: paramiko.PKey | None = None
     faults: Scenarios = NO_FAULTS
-    _sock: socket.socket | None = field(default=None, init=False, repr=False)
-    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
-    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
-    _transports: list[paramiko.Transport] = field(default_factory=list, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _listener: SshListener | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -545,62 +485,21 @@ class SftpServer:
         for user in self.users:
             if user.root is not None:
                 user.root.mkdir(parents=True, exist_ok=True)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        sock.listen(64)
-        sock.settimeout(0.2)
-        self._sock = sock
-        self.port = sock.getsockname()[1]
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._accept_loop, name=f"sftp-accept-{self.port}", daemon=True)
-        self._thread.start()
+        assert self.host_key is not None
+        self._listener = SshListener(self.host, self.port, self.host_key, "sftp-accept", self._server_for,
+                                     subsystem=_SftpSubsystem, sftp=_JailedSftp, backlog=64)
+        self.port = self._listener.start()
         log.info("sftp listening on %s:%d (root %s)", self.host, self.port, self.root)
         return self
 
-    def _accept_loop(self) -> None:
-        assert self._sock is not None
-        while not self._stop.is_set():
-            try:
-                conn, addr = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                if self._stop.is_set():
-                    break
-                raise
-            conn.settimeout(None)
-            try:
-                self._serve(conn)
-            except Exception:
-                log.exception("sftp connection from %s failed to start", addr)
-                conn.close()
-
-    def _serve(self, conn: socket.socket) -> None:
-        transport = paramiko.Transport(conn)
-        assert self.host_key is not None
-        transport.add_server_key(self.host_key)
-        transport.set_subsystem_handler("sftp", _SftpSubsystem, _JailedSftp)
-        with self._lock:
-            self._transports = [t for t in self._transports if t.is_active()]
-            self._transports.append(transport)
-        # with an event, start_server returns at once: negotiation runs on the transport's own thread
+    def _server_for(self, transport: paramiko.Transport) -> _AuthServer:
         server = _AuthServer(self._user_map, self.root, self.faults)
-        server.transport = transport
-        transport.start_server(event=threading.Event(), server=server)
+        server.transport = transport  # fault scenarios cut it
+        return server
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._sock is not None:
-            self._sock.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        with self._lock:
-            transports, self._transports = self._transports, []
-        for transport in transports:
-            transport.close()
-        for transport in transports:
-            transport.join(timeout=5)
+        if self._listener is not None:
+            self._listener.stop()
 
     def __enter__(self) -> SftpServer:
         return self.start()
