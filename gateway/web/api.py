@@ -111,16 +111,16 @@ def list_messages() -> Any:
     if not states or bad:
         return _problem(400, f"give state=… one or more of {', '.join(sorted(LISTABLE_STATES))}"
                         + (f" (unknown: {', '.join(bad)})" if bad else ""))
-    try:
-        limit = min(int(request.args.get("limit", 100)), 500)
-        offset = int(request.args.get("offset", 0))
-    except ValueError:
-        return _problem(400, "limit and offset must be integers")
-    if limit < 1 or offset < 0:
-        return _problem(400, "limit must be ≥ 1 and offset ≥ 0")
+    limit, offset = _whole(request.args.get("limit", "100")), _whole(request.args.get("offset", "0"))
+    if limit is None or offset is None or not 1 <= limit <= 500 or offset > 2**31 - 1:
+        return _problem(400, "limit must be a whole number from 1 to 500, offset from 0 to 2147483647")
     with _container().store.transaction() as tx:
         rows = tx.messages_in_state(states, enterprise_id=g.enterprise_id, limit=limit, offset=offset)
     return jsonify({"messages": rows, "limit": limit, "offset": offset})
+
+
+def _whole(raw: str) -> int | None:
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 19 else None
 
 
 @api.post("/messages/<message_id>/resend")

@@ -22,6 +22,7 @@ from gateway.domain.erp_events import (
     USER_PATTERN,
 )
 from gateway.domain.numbering import TYPE_CODES
+from gateway.web.api import LISTABLE_STATES
 
 openapi = Blueprint("openapi", __name__)
 
@@ -178,7 +179,17 @@ def document() -> dict[str, Any]:
     secured: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
     message_id = _path_param("message_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "MessageId")
     paths: dict[str, Any] = {
-        "/api/v1/messages": {"post": {
+        "/api/v1/messages": {"get": {
+            "operationId": "listMessages", "summary": "Work lists: messages in the given states, newest change first",
+            "security": secured,
+            "parameters": [{"name": "state", "in": "query", "required": True, "style": "form", "explode": True,
+                            "schema": {"type": "array", "minItems": 1, "items": {"enum": sorted(LISTABLE_STATES)}},
+                            "description": "one or more states (repeat the parameter)"},
+                           _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100"),
+                           _query("offset", INT_ID, "default 0")],
+            "responses": {"200": _json({"type": "object", "required": ["messages", "limit", "offset"], "properties": {
+                "messages": {"type": "array", "items": {"type": "object"}}, "limit": {"type": "integer"},
+                "offset": {"type": "integer"}}}, "A page of the list"), **BAD_REQUEST, **UNAUTHORIZED}}, "post": {
             "operationId": "postMessage", "summary": "Push a business XML document", "security": secured,
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                             "schema": {"type": "string", "pattern": "^[!-~]{1,100}$"}}],

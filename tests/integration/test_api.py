@@ -174,6 +174,8 @@ def test_resend_routes_requeue_failed_messages_and_hide_other_enterprises(api: t
     assert [m["message_id"] for m in listed["messages"]] == [mid]  # type: ignore[index]
     assert client.get("/api/v1/messages?state=FAILED", headers=auth(theirs)).json["messages"] == []  # type: ignore[index]
     assert client.get("/api/v1/messages?state=BOGUS", headers=auth(ours)).status_code == 400
+    for bad in ("limit=0", "limit=501", "offset=-1", "offset=2147483648", "limit=x"):  # the documented bounds
+        assert client.get(f"/api/v1/messages?state=FAILED&{bad}", headers=auth(ours)).status_code == 400, bad
     assert client.post(f"/api/v1/messages/{mid}/resend", headers=auth(theirs)).status_code == 404
     r = client.post(f"/api/v1/messages/{mid}/resend", headers=auth(ours))
     assert r.status_code == 200 and r.json == {"message_id": mid, "state": "QUEUED"}

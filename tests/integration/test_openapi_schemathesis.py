@@ -1,10 +1,12 @@
 """schemathesis against the live ERP API: a real server on a loopback port, a real database, a real API
 key; every check on, a bounded number of examples so the run stays well under a minute.
 
-The one configured expectation: POST /messages takes any XML text by its OpenAPI schema, but whether a
+The configured expectations: POST /messages takes any XML text by its OpenAPI schema, but whether a
 text is a valid document is decided by the XSDs and business rules, which OpenAPI cannot express; so
 for that operation 400 (not a known document) and 422 (rules failed) are correct answers to
-schema-valid input. Every other operation must accept what its schema allows.
+schema-valid input. Likewise a webhook URL that is schema-valid may name (or resolve to) an address the
+egress rules refuse (http://0 is 0.0.0.0): 422 for PUT /webhook and POST /subscriptions. Every other
+operation must accept what its schema allows.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ enabled = true
 [[operations]]
 include-operation-id = "postMessage"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "409", "413", "422"]
+
+[[operations]]
+include-operation-id = "putWebhook"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "422"]
+
+[[operations]]
+include-operation-id = "subscribe"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "422"]
 """
 
 
