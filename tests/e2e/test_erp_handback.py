@@ -5,66 +5,42 @@ ERP as signed webhook POSTs and through the pull inbox, and the gateway's log is
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from gateway.demo import sample_bytes
-from gateway.mockproc import start_mock, stop_process, wait_ready
-from signing.keystore import KeyStore
+from gateway.mockproc import start_mock
+from tests.e2e.helpers import (
+    SFTP_PASSWORD,
+    SFTP_USER,
+    add_enterprise,
+    authority_env,
+    enterprise_pem,
+    gateway_env,
+    poll_until,
+    register_at_mock,
+    serving,
+)
 from tests.integration.erp_world import Receiver
 from tests.integration.erp_world import receiver as receiver  # fixture
 
 pytestmark = pytest.mark.e2e
 
-ENTERPRISE_ID = "91350100M000100Y43"
-REG_NO = "350100001"
-
-
-def _until(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)  # polling live processes from outside, bounded by the deadline
-
 
 def test_receipts_reach_the_erp_by_signed_webhook_and_inbox(database_url: str, tmp_path: Path, pki_dir: Path,
                                                             pki_passphrase: str, receiver: Receiver) -> None:
-    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user="gateway", password="sftp-secret")
-    gateway: subprocess.Popen[str] | None = None
+    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user=SFTP_USER, password=SFTP_PASSWORD)
     log_path = tmp_path / "gateway.log"
     try:
-        pem = KeyStore(pki_dir, pki_passphrase).certificate(ENTERPRISE_ID).public_bytes(Encoding.PEM).decode()
-        httpx.post(f"{mock.admin_url}/admin/enterprises",
-                   json={"id": ENTERPRISE_ID, "reg_no": REG_NO, "certificate_pem": pem}).raise_for_status()
-        env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),
-               "GATEWAY_PKI_PASSPHRASE": pki_passphrase, "GATEWAY_DISPATCH_POLL_SECONDS": "0.2",
-               "GATEWAY_RECEIPT_POLL_SECONDS": "0.2", "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
-               "GATEWAY_WEBHOOK_SECRET_KEY": "e2e-only-" + "k" * 24,
-               "GATEWAY_WEBHOOK_ALLOWED_TARGETS": "127.0.0.1",  # the ERP's receiver listens on loopback
-               "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port), "GATEWAY_AUTHORITY_GACC_USERNAME": "gateway",
-               "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret",
-               "GATEWAY_AUTHORITY_GACC_HOST_KEY": mock.host_public_key}
-        cli = [sys.executable, "-m", "gateway.cli"]
-        out = subprocess.run([*cli, "enterprise", "add", "--id", ENTERPRISE_ID, "--name", "Demo Co",
-                              "--reg-no", REG_NO], env=env, capture_output=True, text=True, check=True)
-        key = json.loads(out.stdout.strip().splitlines()[-1])["api_key"]
-        with log_path.open("w") as log:
-            gateway = subprocess.Popen([*cli, "serve", "--port", "0", "--log-format", "json"], env=env,
-                                       stdout=subprocess.PIPE, stderr=log, text=True)
-            ready = wait_ready(gateway, 60, [])
-        base = f"http://127.0.0.1:{ready['port']}"
-        with httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {key}"}) as api:
+        register_at_mock(mock.admin_url, enterprise_pem(pki_dir, pki_passphrase))
+        env = gateway_env(database_url, pki_dir, pki_passphrase, webhook_poll_seconds="0.2",
+                          webhook_secret_key="e2e-only-" + "k" * 24,
+                          webhook_allowed_targets="127.0.0.1")  # the ERP's receiver listens on loopback
+        env |= authority_env(mock, "GACC", "sftp")
+        key = add_enterprise(env)
+        with log_path.open("w") as log, serving(env, "--log-format", "json", stderr=log) as gateway, \
+                gateway.api(key) as api:
             assert api.get("/readyz").json()["status"] == "ready"
             r = api.put("/api/v1/webhook", json={"url": receiver.url})
             receiver.secret = r.json()["secret"]
@@ -75,7 +51,7 @@ def test_receipts_reach_the_erp_by_signed_webhook_and_inbox(database_url: str, t
                 return any(e["type"] == "message.state_changed" and e["data"]["state"] == "DONE"
                            for e in receiver.processed.values())
 
-            _until(done, 60, "the DONE event at the ERP's webhook")
+            poll_until(done, "the DONE event at the ERP's webhook")
             assert all(r.signature_ok for r in receiver.received)
             statuses = [e["data"]["receipt"]["status"] for e in receiver.processed.values()
                         if e["type"] == "receipt.applied"]
@@ -86,8 +62,6 @@ def test_receipts_reach_the_erp_by_signed_webhook_and_inbox(database_url: str, t
             metrics = api.get("/metrics").text
             assert 'cogw_messages{direction="outbound",state="DONE"} 1.0' in metrics
     finally:
-        if gateway is not None:
-            stop_process(gateway)
         mock.stop()
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     about = [line for line in lines if mid in line["msg"]]

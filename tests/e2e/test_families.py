@@ -9,12 +9,7 @@ certificate, a product registration, an allocation …), as an enterprise would.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,17 +17,23 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from gateway.mockproc import MockProcess, stop_process, wait_ready
-from signing.keystore import KeyStore
+from gateway.mockproc import MockProcess
+from tests.e2e.helpers import (
+    ENTERPRISE_ID,
+    FAMILIES_DIR,
+    FINAL,
+    add_enterprise,
+    enterprise_pem,
+    poll_until,
+    seed_both_authorities,
+    serving,
+    start_two_authority_mock,
+    two_authority_env,
+)
 
 pytestmark = pytest.mark.e2e
 
-ENTERPRISE_ID = "91350100M000100Y43"
-REG_NO = "350100001"
-FAMILIES_DIR = Path(__file__).resolve().parents[1] / "data" / "families"
-FINAL = {"DONE", "FAILED", "REJECTED"}
 C_CERT = "C263501000010001"  # issued in phase 1 (gacc_certificate/valid_c.xml)
 
 
@@ -96,12 +97,7 @@ class World:
         return str(self.outcomes[case].observed["cert_no"])
 
     def wait(self, check: Callable[[], bool], what: Callable[[], str], timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while not check():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what()}")
-            self.tick()
-            time.sleep(0.05)  # polling live processes from outside, bounded by the deadline
+        poll_until(check, what, timeout, between=self.tick, interval=0.05)
 
     def run(self, cases: list[Case]) -> None:
         pending: list[Outcome] = []
@@ -256,18 +252,6 @@ CASES: list[Case] = [
 FAMILIES = sorted({c.family for c in CASES})
 
 
-def _seed(admin: httpx.Client, pem: str) -> None:
-    for authority in ("GACC", "CCPIT"):
-        admin.post("/admin/enterprises", json={"id": ENTERPRISE_ID, "reg_no": REG_NO, "certificate_pem": pem,
-                                               "authority": authority}).raise_for_status()
-    networked = [("19|KOR|2026-1234-5678901", "已签发 未使用", {}),
-                 ("02|VNM|VN-CN 26/02/0012345", "已签发", {"CoType": "CERTIFICATE", "FirstItemHSCode": "40012200",
-                                                         "IssueDate": "2026-02-20", "GoodsName": "NATURAL RUBBER"})]
-    for key, status, data in networked:
-        admin.post("/admin/records", json={"enterprise": "*", "kind": "import_co", "key": key, "status": status,
-                                           "data": data}).raise_for_status()
-
-
 def _before_phase_2(world: World) -> None:
     """What customs does on its own once the first certificate is issued."""
     world.initiate("verification-request", {
@@ -288,55 +272,18 @@ def _before_phase_2(world: World) -> None:
     world.initiate("partner-status", {"cert_no": C_CERT, "partner_status": "已使用"})
 
 
-def _start_mock(state: Path, pki_dir: Path, passphrase: str) -> MockProcess:
-    env = {**os.environ, "MOCK_PKI_PASSPHRASE": passphrase}
-    cmd = [sys.executable, "-m", "mock_customs", "--state-dir", str(state), "--pki-dir", str(pki_dir),
-           "--sftp-port", "0", "--http-port", "0", "--authority", "GACC", "--authority", "CCPIT",
-           "--user", "gateway:sftp-secret", "--user", "gwccpit:ccpit-secret@CCPIT",
-           "--http-token", "gateway:http-secret", "--poll-interval", "3600"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
-    lines: list[str] = []
-    ready = wait_ready(proc, 60, lines)
-    assert ready["authorities"] == ["GACC", "CCPIT"]
-    return MockProcess(proc, int(ready["sftp_port"]), int(ready["http_port"]), str(ready["host_public_key"]), lines)
-
-
-def _gateway_env(mock: MockProcess, transport: str, db: str, pki_dir: Path, passphrase: str) -> dict[str, str]:
-    env = {**os.environ, "GATEWAY_DATABASE_URL": db, "GATEWAY_PKI_DIR": str(pki_dir),
-           "GATEWAY_PKI_PASSPHRASE": passphrase, "GATEWAY_DISPATCH_POLL_SECONDS": "0.1",
-           "GATEWAY_RECEIPT_POLL_SECONDS": "0.1"}
-    logins = {"GACC": ("gateway", "sftp-secret"), "CCPIT": ("gwccpit", "ccpit-secret")}
-    for authority, (user, password) in logins.items():
-        prefix = f"GATEWAY_AUTHORITY_{authority}_"
-        if transport == "http":
-            env |= {f"{prefix}TRANSPORT": "http", f"{prefix}URL": f"{mock.admin_url}/api/v1/{authority}",
-                    f"{prefix}TOKEN": "http-secret"}
-        else:
-            env |= {f"{prefix}PORT": str(mock.sftp_port), f"{prefix}USERNAME": user, f"{prefix}PASSWORD": password,
-                    f"{prefix}HOST_KEY": mock.host_public_key}
-    return env
-
-
 @pytest.fixture(scope="module", params=["sftp", "http"])
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pki_dir: Path,
           pki_passphrase: str) -> Iterator[World]:
     transport = str(request.param)
     base = tmp_path_factory.mktemp(f"families-{transport}")
-    mock = _start_mock(base / "mock", pki_dir, pki_passphrase)
-    gateway: subprocess.Popen[str] | None = None
+    mock = start_two_authority_mock(base / "mock", pki_dir, pki_passphrase)
     try:
         with httpx.Client(base_url=mock.admin_url, timeout=30) as admin:
-            pem = KeyStore(pki_dir, pki_passphrase).certificate(ENTERPRISE_ID).public_bytes(Encoding.PEM).decode()
-            _seed(admin, pem)
-            env = _gateway_env(mock, transport, f"sqlite:///{base / 'gateway.db'}", pki_dir, pki_passphrase)
-            cli = [sys.executable, "-m", "gateway.cli"]
-            out = subprocess.run([*cli, "enterprise", "add", "--id", ENTERPRISE_ID, "--name", "Demo Co",
-                                  "--reg-no", REG_NO], env=env, capture_output=True, text=True, check=True)
-            api_key = json.loads(out.stdout.strip().splitlines()[-1])["api_key"]
-            gateway = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
-            ready = wait_ready(gateway, 60, [])
-            with httpx.Client(base_url=f"http://127.0.0.1:{ready['port']}", timeout=30,
-                              headers={"Authorization": f"Bearer {api_key}"}) as api:
+            seed_both_authorities(admin, enterprise_pem(pki_dir, pki_passphrase))
+            env = two_authority_env(mock, transport, f"sqlite:///{base / 'gateway.db'}", pki_dir, pki_passphrase)
+            api_key = add_enterprise(env)
+            with serving(env) as gateway, gateway.api(api_key) as api:
                 w = World(transport, api, mock, admin)
                 for phase in (1, 2, 3):
                     if phase == 2:
@@ -344,8 +291,6 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                     w.run([c for c in CASES if c.phase == phase])
                 yield w
     finally:
-        if gateway is not None:
-            stop_process(gateway)
         mock.stop()
 
 
@@ -423,3 +368,12 @@ def test_what_the_authority_learned_is_observable(world: World) -> None:
     assert sorted(r["key"] for r in serials if r["status"] == "WRITTEN_OFF") == [
         "2600500001", "2600500002", "2600500003"]  # three pages from the C allocation
     assert world.records("GACC", "verification")[0]["status"] == "IN_PROGRESS"
+
+
+def test_the_number_ccpit_assigned_is_the_certificates_number_at_the_gateway(world: World) -> None:
+    o = world.outcomes["ccpit_co_preferential"]
+    assigned = world.issued_cert_no("ccpit_co_preferential")
+    assert assigned and o.view["document"]["cert_no"] == assigned  # the application itself carried none
+    assert o.view["document"]["status"] == "APPROVED"
+    receipts = world.api.get(f"/api/v1/messages/{o.message_id}/receipts").json()["receipts"]
+    assert [r["cert_no"] for r in receipts if r["status_code"] == "APPROVED"] == [assigned]

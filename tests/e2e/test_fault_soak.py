@@ -15,12 +15,7 @@ from sqlalchemy import create_engine, func, select
 
 from gateway.db import models
 from gateway.demo import sample_bytes
-from tests.e2e import test_spine
-from tests.e2e.test_spine import Stack
-
-# the spine's own stack (gateway process + mock process, per transport and database)
-stack = test_spine.stack
-transport = test_spine.transport
+from tests.e2e.helpers import FINAL, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +33,6 @@ BY_TRANSPORT = {
     "http": ["http_500:endpoint=any,probability=0.2", "http_500:endpoint=inbound,when=after,probability=0.2",
              "http_503_retry_after:endpoint=any,seconds=1,probability=0.2"],
 }
-FINAL = {"DONE", "FAILED", "REJECTED"}
 
 
 def numbered(sample: str, serial: int) -> bytes:

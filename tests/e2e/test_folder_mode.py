@@ -8,28 +8,33 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-import httpx
 import paramiko
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from gateway.demo import sample_bytes as sample
-from gateway.mockproc import start_mock, stop_process, wait_ready
-from signing.keystore import KeyStore
+from gateway.mockproc import start_mock
+from tests.e2e.helpers import (
+    CLI,
+    ENTERPRISE_ID,
+    SFTP_PASSWORD,
+    SFTP_USER,
+    add_enterprise,
+    authority_env,
+    enterprise_pem,
+    gateway_env,
+    poll_until,
+    register_at_mock,
+    serving,
+)
 
 pytestmark = pytest.mark.e2e
 
-ENTERPRISE_ID = "91350100M000100Y43"
-REG_NO = "350100001"
 PASSWORD = "erp-folder-secret"
 
 
@@ -102,51 +107,32 @@ class FolderStack:
 @pytest.fixture(params=["local", "sftp"])
 def folder_stack(request: pytest.FixtureRequest, database_url: str, tmp_path: Path, pki_dir: Path,
                  pki_passphrase: str) -> Iterator[FolderStack]:
-    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user="gateway", password="sftp-secret")
-    gateway: subprocess.Popen[str] | None = None
-    erp: ErpSide | None = None
+    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user=SFTP_USER, password=SFTP_PASSWORD)
     try:
-        pem = KeyStore(pki_dir, pki_passphrase).certificate(ENTERPRISE_ID).public_bytes(Encoding.PEM).decode()
-        httpx.post(f"{mock.admin_url}/admin/enterprises",
-                   json={"id": ENTERPRISE_ID, "reg_no": REG_NO, "certificate_pem": pem}).raise_for_status()
-        env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),
-               "GATEWAY_PKI_PASSPHRASE": pki_passphrase, "GATEWAY_DISPATCH_POLL_SECONDS": "0.2",
-               "GATEWAY_RECEIPT_POLL_SECONDS": "0.2", "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port),
-               "GATEWAY_AUTHORITY_GACC_USERNAME": "gateway", "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret",
-               "GATEWAY_AUTHORITY_GACC_HOST_KEY": mock.host_public_key,
-               "GATEWAY_STATE_DIR": str(tmp_path / "state"), "GATEWAY_FOLDER_ROOT": str(tmp_path / "folders"),
-               "GATEWAY_FOLDER_SCAN_SECONDS": "0.2", "ERP_PASSWORD": PASSWORD,
-               **({"GATEWAY_FOLDER_SFTP_PORT": "0"} if request.param == "sftp" else {})}
-        cli = [sys.executable, "-m", "gateway.cli"]
-        subprocess.run([*cli, "enterprise", "add", "--id", ENTERPRISE_ID, "--name", "Demo Co", "--reg-no", REG_NO],
-                       env=env, capture_output=True, text=True, check=True)
-        login = subprocess.run([*cli, "folder", "login", "--enterprise", ENTERPRISE_ID, "--password-env",
+        register_at_mock(mock.admin_url, enterprise_pem(pki_dir, pki_passphrase))
+        env = gateway_env(database_url, pki_dir, pki_passphrase, state_dir=str(tmp_path / "state"),
+                          folder_root=str(tmp_path / "folders"), folder_scan_seconds="0.2",
+                          **({"folder_sftp_port": "0"} if request.param == "sftp" else {}))
+        env |= authority_env(mock, "GACC", "sftp") | {"ERP_PASSWORD": PASSWORD}
+        add_enterprise(env)
+        login = subprocess.run([*CLI, "folder", "login", "--enterprise", ENTERPRISE_ID, "--password-env",
                                 "ERP_PASSWORD"], env=env, capture_output=True, text=True, check=True)
         mailbox = Path(json.loads(login.stdout.strip().splitlines()[-1])["mailbox"])
-        gateway = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
-        ready = wait_ready(gateway, 60, [])
-        if request.param == "sftp":
-            erp = SftpErp(int(ready["folder_sftp_port"]), str(ready["folder_sftp_host_key"]))
-        else:
-            erp = LocalErp(mailbox)
-        yield FolderStack(erp, mailbox, ready)
+        with serving(env) as gateway:
+            if request.param == "local":
+                yield FolderStack(LocalErp(mailbox), mailbox, gateway.ready)
+                return
+            erp = SftpErp(int(gateway.ready["folder_sftp_port"]), str(gateway.ready["folder_sftp_host_key"]))
+            try:
+                yield FolderStack(erp, mailbox, gateway.ready)
+            finally:
+                erp.close()
     finally:
-        if isinstance(erp, SftpErp):
-            erp.close()
-        if gateway is not None:
-            stop_process(gateway)
         mock.stop()
 
 
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)  # polling live processes from outside, bounded by the deadline
+def wait_for(condition: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    return poll_until(condition, what, timeout)
 
 
 def inbox(erp: ErpSide) -> dict[str, str]:

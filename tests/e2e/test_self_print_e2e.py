@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image
 
-from gateway.mockproc import stop_process, wait_ready
-from signing.keystore import KeyStore
-from tests.e2e.test_families import ENTERPRISE_ID, FAMILIES_DIR, REG_NO, _gateway_env, _seed, _start_mock
+from tests.e2e.helpers import (
+    FAMILIES_DIR,
+    FINAL,
+    add_enterprise,
+    enterprise_pem,
+    poll_until,
+    seed_both_authorities,
+    serving,
+    start_two_authority_mock,
+    two_authority_env,
+)
 from tests.pdftools import images, text
 
 pytestmark = pytest.mark.e2e
@@ -43,19 +46,17 @@ class Wire:
         self.api, self.admin = api, admin
 
     def until(self, check: Callable[[], bool], what: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not check():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            self.admin.post("/admin/tick").raise_for_status()
-            time.sleep(0.05)  # polling live processes from outside, bounded by the deadline
+        poll_until(check, what, timeout, between=self.tick, interval=0.05)
+
+    def tick(self) -> None:
+        self.admin.post("/admin/tick").raise_for_status()
 
     def done(self, message_id: str) -> dict[str, Any]:
         view: dict[str, Any] = {}
 
         def final() -> bool:
             view.update(self.api.get(f"/api/v1/messages/{message_id}").json())
-            return view["state"] in ("DONE", "FAILED", "REJECTED")
+            return view["state"] in FINAL
 
         self.until(final, f"message {message_id} to finish")
         return view
@@ -75,25 +76,15 @@ class Wire:
 @pytest.fixture(scope="module")
 def wire(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path, pki_passphrase: str) -> Iterator[Wire]:
     base = tmp_path_factory.mktemp("selfprint-e2e")
-    mock = _start_mock(base / "mock", pki_dir, pki_passphrase)
-    gateway: subprocess.Popen[str] | None = None
+    mock = start_two_authority_mock(base / "mock", pki_dir, pki_passphrase)
     try:
         with httpx.Client(base_url=mock.admin_url, timeout=30) as admin:
-            pem = KeyStore(pki_dir, pki_passphrase).certificate(ENTERPRISE_ID).public_bytes(Encoding.PEM).decode()
-            _seed(admin, pem)
-            env = _gateway_env(mock, "sftp", f"sqlite:///{base / 'gateway.db'}", pki_dir, pki_passphrase)
-            cli = [sys.executable, "-m", "gateway.cli"]
-            out = subprocess.run([*cli, "enterprise", "add", "--id", ENTERPRISE_ID, "--name", "Demo Co",
-                                  "--reg-no", REG_NO], env=env, capture_output=True, text=True, check=True)
-            api_key = json.loads(out.stdout.strip().splitlines()[-1])["api_key"]
-            gateway = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
-            ready = wait_ready(gateway, 60, [])
-            with httpx.Client(base_url=f"http://127.0.0.1:{ready['port']}", timeout=60,
-                              headers={"Authorization": f"Bearer {api_key}"}) as api:
+            seed_both_authorities(admin, enterprise_pem(pki_dir, pki_passphrase))
+            env = two_authority_env(mock, "sftp", f"sqlite:///{base / 'gateway.db'}", pki_dir, pki_passphrase)
+            api_key = add_enterprise(env)
+            with serving(env) as gateway, gateway.api(api_key, timeout=60) as api:
                 yield Wire(api, admin)
     finally:
-        if gateway is not None:
-            stop_process(gateway)
         mock.stop()
 
 

@@ -6,71 +6,13 @@ Gateway and mock customs run as separate processes; the only shared things are t
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 import httpx
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from gateway.demo import sample_bytes as sample
-from gateway.mockproc import MockProcess, start_mock, stop_process, wait_ready
-from signing.keystore import KeyStore
+from tests.e2e.helpers import FINAL, Stack, poll_until
 
 pytestmark = pytest.mark.e2e
-
-ENTERPRISE_ID = "91350100M000100Y43"
-REG_NO = "350100001"
-FINAL = {"DONE", "FAILED", "REJECTED"}
-
-
-@dataclass
-class Stack:
-    api: httpx.Client
-    mock: MockProcess
-
-
-@pytest.fixture(params=["sftp", "http"])
-def transport(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def stack(database_url: str, transport: str, tmp_path: Path, pki_dir: Path, pki_passphrase: str) -> Iterator[Stack]:
-    mock = start_mock(tmp_path / "mock", pki_dir, pki_passphrase, user="gateway", password="sftp-secret",
-                      http_token="http-secret")
-    gateway: subprocess.Popen[str] | None = None
-    try:
-        pem = KeyStore(pki_dir, pki_passphrase).certificate(ENTERPRISE_ID).public_bytes(Encoding.PEM).decode()
-        httpx.post(f"{mock.admin_url}/admin/enterprises",
-                   json={"id": ENTERPRISE_ID, "reg_no": REG_NO, "certificate_pem": pem}).raise_for_status()
-        env = {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),
-               "GATEWAY_PKI_PASSPHRASE": pki_passphrase, "GATEWAY_DISPATCH_POLL_SECONDS": "0.2",
-               "GATEWAY_RECEIPT_POLL_SECONDS": "0.2", "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port),
-               "GATEWAY_AUTHORITY_GACC_USERNAME": "gateway", "GATEWAY_AUTHORITY_GACC_PASSWORD": "sftp-secret",
-               "GATEWAY_AUTHORITY_GACC_HOST_KEY": mock.host_public_key,
-               # the same authority over its HTTP API instead of SFTP
-               **({"GATEWAY_AUTHORITY_GACC_TRANSPORT": "http", "GATEWAY_AUTHORITY_GACC_URL": mock.admin_url,
-                   "GATEWAY_AUTHORITY_GACC_TOKEN": "http-secret"} if transport == "http" else {})}
-        cli = [sys.executable, "-m", "gateway.cli"]
-        out = subprocess.run([*cli, "enterprise", "add", "--id", ENTERPRISE_ID, "--name", "Demo Co",
-                              "--reg-no", REG_NO], env=env, capture_output=True, text=True, check=True)
-        api_key = json.loads(out.stdout.strip().splitlines()[-1])["api_key"]
-        gateway = subprocess.Popen([*cli, "serve", "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
-        ready = wait_ready(gateway, 60, [])
-        with httpx.Client(base_url=f"http://127.0.0.1:{ready['port']}", timeout=30,
-                          headers={"Authorization": f"Bearer {api_key}"}) as api:
-            yield Stack(api, mock)
-    finally:
-        if gateway is not None:
-            stop_process(gateway)
-        mock.stop()
 
 
 def push(api: httpx.Client, name: str) -> httpx.Response:
@@ -78,12 +20,14 @@ def push(api: httpx.Client, name: str) -> httpx.Response:
 
 
 def wait_final(api: httpx.Client, message_id: str, timeout: float = 60) -> dict:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    while True:
-        view = api.get(f"/api/v1/messages/{message_id}").json()
-        if view["state"] in FINAL or time.monotonic() > deadline:
-            return view  # type: ignore[no-any-return]
-        time.sleep(0.1)  # polling a live system from outside, bounded by the deadline
+    view: dict = {}  # type: ignore[type-arg]
+
+    def final() -> bool:
+        view.update(api.get(f"/api/v1/messages/{message_id}").json())
+        return view["state"] in FINAL
+
+    poll_until(final, lambda: f"message {message_id} to be final (now {view.get('state')})", timeout)
+    return view
 
 
 def test_valid_form_e_is_approved_with_signed_receipts(stack: Stack) -> None:
