@@ -131,10 +131,10 @@ def test_a_revoked_key_is_refused_at_once(api: tuple[FlaskClient, str, str]) -> 
     from gateway.services.enterprises import revoke_api_key
 
     client, ours, _ = api
-    assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 404  # authenticated
+    assert client.get("/api/v1/messages/" + "0" * 32, headers=auth(ours)).status_code == 404  # authenticated
     container = client.application.extensions["cogw"]
     assert revoke_api_key(container.store, container.clock, ours.split("_")[1]) is True
-    assert client.get("/api/v1/messages/0", headers=auth(ours)).status_code == 401
+    assert client.get("/api/v1/messages/" + "0" * 32, headers=auth(ours)).status_code == 401
     assert revoke_api_key(container.store, container.clock, ours) is False  # already revoked
 
 
