@@ -15,7 +15,7 @@ from gateway.services.drafts import MAX_BATCH, declare_drafts, delete_drafts, fi
 from gateway.services.excel_goods import goods_template
 from gateway.web import certificate_form as cf
 from gateway.web.access import container, current_user, declarant_route, not_found, scope
-from gateway.web.ui_declarant import form_post, read_form, render_form
+from gateway.web.ui_entry import form_post, read_form, render_form
 
 drafts = Blueprint("drafts", __name__, url_prefix="/ui")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
