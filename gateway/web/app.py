@@ -19,6 +19,7 @@ from gateway.web.ui_certificate_actions import actions as certificate_actions
 from gateway.web.ui_declarant import declarant
 from gateway.web.ui_engineer import ui
 from gateway.web.ui_products import products
+from gateway.web.ui_verification import verification
 
 
 def create_app(container: Container) -> Flask:
@@ -39,6 +40,7 @@ def create_app(container: Container) -> Flask:
     app.register_blueprint(ops)
     app.register_blueprint(certificate_actions)
     app.register_blueprint(products)
+    app.register_blueprint(verification)
 
     @app.get("/")
     def root() -> Any:
