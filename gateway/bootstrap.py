@@ -22,12 +22,12 @@ from adapters.smtp import SmtpConfig, SmtpMailer
 from adapters.webhook import HttpWebhookSender
 from gateway.archive import FileArchive
 from gateway.config import Settings, SettingsError
+from gateway.db.blankform_reads import BlankFormReads
 from gateway.db.certificate_marks import CertificateMarks
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.erp_store import SqlErpStore
 from gateway.db.leader import LeaderLock
 from gateway.db.migrate import upgrade
-from gateway.db.blankform_reads import BlankFormReads
 from gateway.db.print_store import SqlPrintStore
 from gateway.db.product_reads import ProductReads
 from gateway.db.store import SqlStore

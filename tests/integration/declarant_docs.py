@@ -63,7 +63,8 @@ def record_xml(record_no: str = "HC3501202600004512", status: str = "PENDING", u
                reg_no: str = "350100001", return_reason: str = "") -> bytes:
     """The sample verification record 待核查, for another record number / status / enterprise."""
     text = (FAMILIES / "gacc_verification" / "inbound_record_pending.xml").read_text(encoding="utf-8")
-    text = text.replace("HC3501202600004512", record_no).replace("<Status>PENDING</Status>", f"<Status>{status}</Status>")
+    text = text.replace("HC3501202600004512", record_no)
+    text = text.replace("<Status>PENDING</Status>", f"<Status>{status}</Status>")
     text = text.replace("91350100M000100Y43", uscc).replace("<AplRegNo>350100001</AplRegNo>",
                                                            f"<AplRegNo>{reg_no}</AplRegNo>")
     if return_reason:
