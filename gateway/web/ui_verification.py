@@ -23,11 +23,13 @@ from gateway.services import verification as vs
 from gateway.services.intake import Issue
 from gateway.services.ports import EnterpriseInfo
 from gateway.web.access import container, current_user, declarant_route, filter_args, not_found, scope
+from gateway.web.field_names import named
 
 verification = Blueprint("verification", __name__, url_prefix="/ui")
 
 FILTER_KEYS = ("record_no", "status", "cert_no", "enterprise", "from", "to")
-FIELD_CN = {"PreReviewNo": "产品预审主键", "HSCode": "HS编码", "NameCn": "中文名称", "NameEn": "英文名称",
+FIELD_CN = {"FileName": "文件名称", "FileSize": "文件大小", "FileContent": "附件", "FileType": "资料类型",
+            "PreReviewNo": "产品预审主键", "HSCode": "HS编码", "NameCn": "中文名称", "NameEn": "英文名称",
             "Spec": "规格型号", "Unit": "计量单位", "Currency": "币制", "MaterialName": "原料名称",
             "OriginCountry": "原产国", "UsageUnit": "用料单位", **pr.FIELD_CN}
 #: What the cost form lets a person type (the percentages are derived, SeqNo is the line's position).
@@ -162,7 +164,8 @@ def file_upload(record_id: str) -> Any:
     name = re.split(r"[/\\]", upload.filename)[-1].strip()
     content = upload.read()
     draft = vs.DraftFile(0, file_type, product, name, content)
-    problems = [_too_large(i, len(content)) for i in vs.check_file(container().validator, _service_record(rec), draft)]
+    problems = named((_too_large(i, len(content)) for i in vs.check_file(container().validator, _service_record(rec),
+                                                                           draft)), FIELD_CN)
     if problems:
         return _render_process(rec, 422, upload_errors={material: problems})
     c = container()
@@ -266,7 +269,7 @@ def product_costs(record_id: str, index: int) -> Any:
         if n.isdigit() and 1 <= int(n) <= len(lines) and len(lines) > 1:
             del lines[int(n) - 1]
         return _render_costs(rec, index, product, [])
-    issues = vs.check_product(container().validator, _service_record(rec), product)
+    issues = named(vs.check_product(container().validator, _service_record(rec), product), FIELD_CN)
     if issues:
         return _render_costs(rec, index, product, issues, 422)
     c = container()
@@ -295,4 +298,4 @@ def record_submit(record_id: str) -> Any:
         flash(f"Record {rec['record_no']} submitted (提交成功): {len(files)} file(s) and the answer (message "
               f"{result.response.message_id}) are on their way; it becomes 核查中 when customs' receipt arrives.")
         return redirect(url_for("verification.record_detail", record_id=record_id), code=303)
-    return _render_process(rec, 422, issues=result.issues)
+    return _render_process(rec, 422, issues=named(result.issues, FIELD_CN))

@@ -70,3 +70,18 @@ def record_xml(record_no: str = "HC3501202600004512", status: str = "PENDING", u
     if return_reason:
         text = text.replace("</Content>", f"</Content>\n    <ReturnReason>{return_reason}</ReturnReason>")
     return text.encode()
+
+
+def approve(world: UiWorld, message_id: str) -> str:
+    """The certificate of ``message_id`` approved by customs (审核通过), as the receipt projection records it;
+    returns its number."""
+    from gateway.services.documents import project
+
+    decide(world, message_id, "APPROVED", "审核通过, 可以领证")
+    with world.container.store.transaction() as tx:
+        msg = tx.message_by_message_id(message_id)
+        assert msg is not None
+        project(tx, msg.pk, "APPROVED", at=datetime.now(UTC))
+    detail = world.container.ui_reads.message_detail([msg.enterprise_id], message_id)
+    assert detail is not None and detail["document"]["status"] == "APPROVED"
+    return str(detail["cert_no"])

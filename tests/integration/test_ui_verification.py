@@ -5,6 +5,7 @@ receipt, and the refusals: wrong state, another enterprise, bad uploads."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -59,7 +60,7 @@ def _messages(world: UiWorld, message_type: str) -> list[m.Message]:
 
 def _field_error(page: str, rule: str) -> str:
     found = re.search(rf'<span class="field-error" data-rule="{re.escape(rule)}">([^<]*)</span>', page)
-    return found.group(1) if found else ""
+    return html.unescape(found.group(1)) if found else ""
 
 
 def test_the_list_shows_open_records_by_default_and_the_agent_sees_its_principals(ui_world: UiWorld) -> None:
@@ -198,7 +199,8 @@ def test_bad_uploads_are_refused_next_to_the_field_and_nothing_is_kept(ui_world:
         r = _upload(client, record_id, "CGFP|", name, content)
         page = r.get_data(as_text=True)
         assert r.status_code == 422, (name, r.status_code)
-        assert words in _field_error(page, rule), (name, page[:3000])
+        error = _field_error(page, rule)
+        assert words in error and "【" in error, (name, page[:3000])  # English, with the manual's field name
     # bigger than a request may be at all: refused before it is read
     token = csrf_of(client, f"/ui/verifications/{record_id}")
     r = client.post(f"/ui/verifications/{record_id}/files", data=b"x" * (6 * 1024 * 1024),
