@@ -84,21 +84,43 @@ ROUTES: dict[str, str] = {
     "/ui/statistics/<dimension>.<kind>.svg": "ui",
     "/ui/account/password": "ui",
     "/ui/statistics/<dimension>.<kind>.png": "ui",
+    "/ui/verifications": "ui",
+    "/ui/verifications/<record_id>": "ui",
+    "/ui/verifications/<record_id>/process": "ui",
+    "/ui/verifications/<record_id>/files": "ui",
+    "/ui/verifications/<record_id>/files/<int:file_id>/delete": "ui",
+    "/ui/verifications/<record_id>/products/<int:index>/costs": "ui",
+    "/ui/verifications/<record_id>/submit": "ui",
+    "/ui/supplements/certificates": "ui",
+    "/ui/supplements/certificates/<message_id>/declare": "ui",
+    "/ui/supplements/ccpit": "ui",
+    "/ui/supplements": "ui",
+    "/ui/supplements/<supplement_id>": "ui",
+    "/ui/supplements/<supplement_id>/add-again": "ui",
+    "/ui/supplements/<supplement_id>/delete": "ui",
+    "/ui/blank-forms/write-off": "ui",
+    "/ui/blank-forms/write-off/<message_id>": "ui",
+    "/ui/blank-forms": "ui",
+    "/ui/blank-forms/operations/<message_id>": "ui",
 }
 PARAMS = {"filename": "app.css", "cert_type": "E", "dimension": "cert_type", "kind": "pie", "operation": "amend",
           "delivery_id": "1", "subscription_id": "1",
-          "cert_no": "E263501000010001", "stamp_id": "1", "org_code": "MA2Y3K8L5"}
+          "cert_no": "E263501000010001", "stamp_id": "1", "org_code": "MA2Y3K8L5",
+          # the victim's verification record, its uploaded file and its supplement (_plant_declarant_documents)
+          "record_id": "5e" * 16, "file_id": "1", "index": "1", "supplement_id": "5f" * 16}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DENIED = {302, 400, 401, 403, 404, 405, 422}
 
 
 VICTIM_QUARANTINE = "VICTIM-QUARANTINE-SECRET"
+VICTIM_RECORD_NO = "HC3501202699990001"  # a verification record of the agent
 
 
 def _victim_secrets(world: UiWorld, attacker: str) -> list[str]:
     """Strings that only the victim may ever see. Against an outsider the victim is the agent and its
     principal; against the principal (reverse direction) it is the agent alone."""
-    agent_only = [world.agent_msg, "E263501000010001", "AG-1", AGENT.id, VICTIM_QUARANTINE]
+    agent_only = [world.agent_msg, "E263501000010001", "AG-1", AGENT.id, VICTIM_QUARANTINE, VICTIM_RECORD_NO,
+                  "victim-invoice.pdf", "350120260001234567"]
     return agent_only if attacker == "principal" else [*agent_only, world.principal_msg, "PR-1"]
 
 
@@ -117,6 +139,45 @@ def _plant_victim_state(world: UiWorld) -> dict[str, object]:
         view = tx.message_view(AGENT.id, world.agent_msg)
     assert view is not None
     return view
+
+
+def _plant_declarant_documents(world: UiWorld) -> None:
+    """The agent's verification record (with an uploaded file, id 1) and export declaration supplement, under
+    the ids PARAMS gives: the attacker asks for the victim's real objects."""
+    import hashlib
+
+    from gateway.services.ports import NewMessage
+    from tests.integration.declarant_docs import FAMILIES, pdf, record_xml
+
+    c = world.container
+    supplement = (FAMILIES / "gacc_supplement" / "valid_add_exported_several.xml").read_bytes()
+    for mid, message_type, family, direction, raw in (
+            (PARAMS["record_id"], "GACC_VERIFICATION_RECORD", "gacc_verification", "inbound",
+             record_xml(VICTIM_RECORD_NO)),
+            (PARAMS["supplement_id"], "EXPORT_DECLARATION_SUPPLEMENT", "gacc_supplement", "outbound", supplement)):
+        with c.store.transaction() as tx:
+            tx.create_message(NewMessage(message_id=mid, enterprise_id=AGENT.id, family=family,
+                                         message_type=message_type, direction=direction, authority="GACC",
+                                         state="DONE", document_no=None, idempotency_key=f"victim:{mid}",
+                                         raw_sha256=hashlib.sha256(raw).hexdigest(), next_attempt_at=None),
+                              raw=raw, history=[(None, "RECEIVED", "planted")], actor="test")
+    file_id = c.verification_drafts.add_file(AGENT.id, VICTIM_RECORD_NO, file_type="CGFP", pre_review_no="",
+                                             file_name="victim-invoice.pdf", content=pdf(), by="agent-declarant",
+                                             at=datetime.now(UTC))
+    assert str(file_id) == PARAMS["file_id"]
+    owner = world.client("agent-declarant")  # the planted objects are real: their owner is served
+    for path in (f"/ui/verifications/{PARAMS['record_id']}", f"/ui/supplements/{PARAMS['supplement_id']}"):
+        assert owner.get(path).status_code == 200, path
+
+
+def _agent_messages(world: UiWorld) -> int:
+    from sqlalchemy import func, select
+
+    from gateway.db import models as m
+
+    with world.container.store.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(m.Message).where(m.Message.enterprise_id == AGENT.id))
+                   or 0)
 
 
 def _path(rule: str, world: UiWorld) -> str:
@@ -155,6 +216,8 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
                                                         "channel": "email", "target": "victim@agent.test"})
     assert made.subscription is not None and made.subscription["id"] == 1
     before = _plant_victim_state(ui_world)
+    _plant_declarant_documents(ui_world)
+    agent_messages = _agent_messages(ui_world)  # nothing may be declared in the victim's name
     secrets = _victim_secrets(ui_world, attacker)
     attacker_id = OTHER.id if attacker == "other" else PRINCIPAL.id
     api_key = ui_world.keys[attacker_id]
@@ -182,7 +245,8 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
                 # a 404 may echo the id that was asked for; anything else of the victim is a leak
                 leaked = [s for s in secrets if s in body and s not in path]
                 assert not leaked, f"{where} answered {r.status_code} with the victim's {leaked}"
-                if "<message_id>" in rule.rule or "<int:subscription_id>" in rule.rule:
+                if any(f"{name}>" in rule.rule for name in ("<message_id", "<int:subscription_id", "<record_id",
+                                                             "<supplement_id")):
                     assert r.status_code in DENIED, f"{where}: {r.status_code}"
                 checked += 1
     assert checked > 4 * 20
@@ -190,6 +254,10 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
     with ui_world.container.store.transaction() as tx:
         after = tx.message_view(AGENT.id, ui_world.agent_msg)
     assert after == before and after["state"] == "FAILED"
+    # nor anything of its declarant documents: the uploaded file is still there, no answer was sent for them
+    assert [f["file_name"] for f in ui_world.container.verification_drafts.files(AGENT.id, VICTIM_RECORD_NO)] == [
+        "victim-invoice.pdf"]
+    assert _agent_messages(ui_world) == agent_messages
 
 
 def test_the_victim_itself_is_served(ui_world: UiWorld) -> None:
