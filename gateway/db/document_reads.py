@@ -99,7 +99,10 @@ def receipts_by_pk(s: Session, pks: Sequence[int]) -> dict[int, list[dict[str, A
 
 
 def text(mapping: Any, key: str) -> str:
+    """A field's text; a name that repeats elsewhere in the schema (``Serial``) decodes to a one-item list."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
     return value.strip() if isinstance(value, str) else ""
 
 

@@ -92,7 +92,9 @@ def test_fill_by_pages_write_off_receipts_and_void(ui_world: UiWorld) -> None:
     assert "2600012002" in client.get("/ui/blank-forms?from=2026-03-02&to=2026-03-02").get_data(as_text=True)
     assert client.get("/ui/blank-forms?from=2.3.2026").status_code == 400
     receipts = client.get(f"/ui/blank-forms/operations/{op.message_id}").get_data(as_text=True)
-    assert 'data-outcome="ACCEPTED"' in receipts and "空白证单 2600012002 核销成功" in receipts
+    row = re.search(r'<tr id="s-2600012002".*?</tr>', receipts, re.S)
+    assert 'data-outcome="ACCEPTED"' in receipts and row and "空白证单 2600012002 核销成功" in row.group(0)
+    assert "2600012003 核销成功" not in row.group(0) and receipts.count('<tr id="s-') == 3  # each form its own
 
     # 未使用的空白证单: search, pick, 作废 with a reason
     r = _post(client, window, {"action": "search", "q": "26000120"})
