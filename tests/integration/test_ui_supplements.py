@@ -77,7 +77,8 @@ def test_supplement_add_accepted_add_again_and_delete(ui_world: UiWorld) -> None
     # 新增: further numbers, exported must stay yes
     supplement_id = detail_url.rsplit("/", 1)[-1]
     r = _post(client, f"/ui/supplements/{supplement_id}/add-again", {"exported": "0", "declaration_nos": ""})
-    assert r.status_code == 422 and "ADD_AGAIN adds" in _error(r.get_data(as_text=True), "SUPPLEMENT.ADD_AGAIN_NEEDS_EXPORT")
+    error = _error(r.get_data(as_text=True), "SUPPLEMENT.ADD_AGAIN_NEEDS_EXPORT")
+    assert r.status_code == 422 and "ADD_AGAIN adds" in error
     r = _post(client, f"/ui/supplements/{supplement_id}/add-again",
               {"exported": "1", "declaration_nos": "350120260009999999"})
     assert r.status_code == 303
@@ -104,8 +105,8 @@ def test_a_refused_supplement_says_why_and_may_be_sent_again(ui_world: UiWorld) 
     r = _post(client, declare, {"exported": "0"})
     assert r.status_code == 303
     decide(ui_world, _supplements(ui_world)[-1].message_id, "RETURNED", "审核不通过", reasons=[
-        {"rule_id": "AUTH.GACC_SUPPLEMENT.CERT_NOT_ISSUED", "path": "/ExportDeclarationSupplement/SupplementHead/CertNo",
-         "message": "not issued"}])
+        {"rule_id": "AUTH.GACC_SUPPLEMENT.CERT_NOT_ISSUED",
+         "path": "/ExportDeclarationSupplement/SupplementHead/CertNo", "message": "not issued"}])
     detail = client.get(r.headers["Location"]).get_data(as_text=True)
     assert 'data-status="REFUSED"' in detail and "CERT_NOT_ISSUED" in detail
     assert client.get(declare).status_code == 200
