@@ -1,7 +1,7 @@
 """verification drafts: uploaded materials and product cost details (seed 001 ch. 7)
 
 Revision ID: 0010_verification_ui
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-23 18:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_verification_ui'
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
