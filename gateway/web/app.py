@@ -18,6 +18,7 @@ from gateway.web.ops import ops
 from gateway.web.ui_certificate_actions import actions as certificate_actions
 from gateway.web.ui_declarant import declarant
 from gateway.web.ui_engineer import ui
+from gateway.web.ui_prints import prints_ui
 from gateway.web.ui_products import products
 
 
@@ -39,6 +40,7 @@ def create_app(container: Container) -> Flask:
     app.register_blueprint(ops)
     app.register_blueprint(certificate_actions)
     app.register_blueprint(products)
+    app.register_blueprint(prints_ui)
 
     @app.get("/")
     def root() -> Any:

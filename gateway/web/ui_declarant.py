@@ -26,6 +26,7 @@ from gateway.web.access import (
     scope,
 )
 from gateway.web.chart_png import bar_png, pie_png
+from gateway.web.print_view import certificate_prints, list_prints
 from gateway.web.charts import bar_chart, pie_chart
 from messages import certificate as cert_codec
 from messages import envelope, safexml
@@ -68,7 +69,7 @@ def certificates() -> Any:
         r["actions"] = sorted(a.value for a in allowed(r["status"], archived=r["archived"]))
     return render_template("certificates.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=PAGE,
                            args=filter_args(CERT_FILTER_KEYS), status_cn=STATUS_CN, types=cf.FORM_TYPES,
-                           scope=scope(), actions=Action, archived=ARCHIVED)
+                           scope=scope(), actions=Action, archived=ARCHIVED, prints=list_prints(rows[:PAGE]))
 
 
 def _cell(value: str) -> str:
@@ -117,7 +118,7 @@ def certificate(message_id: str) -> Any:
     if detail is None or detail["family"] != "gacc_certificate":
         not_found(f"certificate {message_id}")
     return render_template("certificate.html", m=detail, data=certificate_data(detail["raw"]), status_cn=STATUS_CN,
-                           field_cn=cf.cn)
+                           field_cn=cf.cn, prints=certificate_prints(detail))
 
 
 def _enterprise_choice(form_value: str) -> str:
