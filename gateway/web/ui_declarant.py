@@ -26,8 +26,8 @@ from gateway.web.access import (
     scope,
 )
 from gateway.web.chart_png import bar_png, pie_png
-from gateway.web.print_view import certificate_prints, list_prints
 from gateway.web.charts import bar_chart, pie_chart
+from gateway.web.print_view import certificate_prints, list_prints
 from messages import certificate as cert_codec
 from messages import envelope, safexml
 

@@ -71,11 +71,12 @@ def _download(content: bytes, filename: str, mimetype: str = "application/pdf") 
 
 
 # --- prints of one certificate ----------------------------------------------------------------------
-def _certificate(message_id: str) -> dict[str, Any]:
-    """The certificate of a message in the caller's scope; anything else answers 404."""
+def _certificate(message_id: str, *, echo: bool = True) -> dict[str, Any]:
+    """The certificate of a message in the caller's scope; anything else answers 404 (``echo``: naming
+    the id asked for, which only a path may do: a form's ids are not repeated back)."""
     detail = container().ui_reads.message_detail(scope(), message_id)
     if detail is None or detail["family"] != "gacc_certificate" or not pv.printable(detail):
-        not_found(f"certificate {message_id}")
+        not_found(f"certificate {message_id}" if echo else "such certificate among the selected ones")
     return detail
 
 
@@ -144,7 +145,7 @@ def print_batch() -> Any:
         abort(400, description="print_format (文件格式): pdf or zip")
     items = []
     for message_id in dict.fromkeys(request.form.getlist("message_id")):
-        detail = _certificate(message_id)  # any id outside the scope: 404, nothing printed
+        detail = _certificate(message_id, echo=False)  # any id outside the scope: 404, nothing printed
         items.append(printing.PrintItem(detail["enterprise_id"], detail["cert_no"], kind))
     if not items:
         flash("批量下载 batch download: select at least one certificate (勾选证书)", "error")

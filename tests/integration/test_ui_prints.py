@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from gateway.demo import sample_bytes
-from gateway.domain.self_print import IMAGE_MAX_BYTES
+from gateway.domain.self_print import IMAGE_MAX_BYTES, REASON_TEXT
 from gateway.services.enterprises import register_enterprise
 from gateway.services.intake import accept_message
 from gateway.services.people import add_principal, add_user
@@ -34,8 +34,8 @@ NOTICE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <IssueDate>2026-03-10</IssueDate><LayoutStatus>RECEIVED</LayoutStatus><IssuedAt>2026-03-10T16:20:00+08:00</IssuedAt>
 </PrintLayoutNotice>"""
 _NOTICES = itertools.count(0xA000)
-SEAL_FIELDS = {"holder_name": "王法人", "name": "产地证印章", "seal_type": "COMPANY", "shape": "ROUND", "width_mm": "42",
-               "height_mm": "42", "valid_from": "2020-01-01", "valid_to": "2099-12-31", "remark": ""}
+SEAL_FIELDS = {"holder_name": "王法人", "name": "产地证印章", "seal_type": "COMPANY", "shape": "ROUND",
+               "width_mm": "42", "height_mm": "42", "valid_from": "2020-01-01", "valid_to": "2099-12-31", "remark": ""}
 SIGNATURE_FIELDS = {"holder_name": "张三", "name": "张三签名", "holder_id_no": "11010519491231002X", "width_mm": "35",
                     "height_mm": "21", "remark": ""}
 
@@ -224,7 +224,7 @@ def test_print_exception_form_reprints_or_waits_for_a_new_layout(ui_world: UiWor
     ready_defaults(ui_world, client)
     assert print_pdf(client, msg, "original").status_code == 200
     html = page(client, f"/ui/certificates/{msg}")
-    for reason in ("打印过程中断电", "打印机缺纸", "打印过程中卡纸", "打印机墨盒或碳粉不足", "证书打印内容有缺失", "证书打印内容有误"):
+    for reason in REASON_TEXT.values():  # the manual's seven reasons
         assert reason in html
 
     jam = client.post(path, data={"csrf_token": token(client), "reason": "PAPER_JAM"})
@@ -445,3 +445,19 @@ def test_api_print_state_says_what_may_be_printed_now_and_refuses_undecodable_sc
     assert r.status_code == 422 and [e["rule"] for e in r.get_json()["errors"]] == ["STAMP.IMAGE_DECODE"]
     assert api.get(f"/api/v1/certificates/{cert_no}/print",
                    headers={"Authorization": f"Bearer {ui_world.keys[OTHER.id]}"}).status_code == 404
+
+
+def test_print_routes_answer_404_for_another_enterprises_certificate_and_change_nothing(ui_world: UiWorld) -> None:
+    msg, cert_no = push_c(ui_world, AGENT, 1, "AG-C1")
+    layout_from_customs(ui_world, AGENT, cert_no)
+    ready_defaults(ui_world, ui_world.client("agent-admin"))
+    for outsider in ("other-admin", "principal-declarant"):  # a principal does not see its agent's documents
+        client = ui_world.client(outsider)
+        for path, data in ((f"/ui/certificates/{msg}/print", {"kind": "original"}),
+                           (f"/ui/certificates/{msg}/print-exceptions", {"reason": "PAPER_JAM"}),
+                           (f"/ui/certificates/{msg}/print-archive", {})):
+            r = client.post(path, data={"csrf_token": token(client), **data})
+            assert r.status_code == 404 and cert_no not in r.get_data(as_text=True), (outsider, path)
+        assert cert_no not in page(client, "/ui/certificates")
+    state = state_of(ui_world, AGENT, cert_no)
+    assert (state["print_status"], state["originals"], state["events"][-1]["kind"]) == ("PENDING", 0, "LAYOUT")
