@@ -296,7 +296,7 @@ def authorisation() -> Any:
     ent, c = _own_enterprise(), container().self_print
     return render_template("seal_authorisation.html", seals=sp.stamps(c, ent, "SEAL"),
                            signatures=sp.stamps(c, ent, "SIGNATURE"),
-                           sent=_sent(ent, "SEAL_SIGNATURE_AUTHORISATION"))
+                           sent=_sent(ent, "SEAL_SIGNATURE_AUTHORISATION"), seal_types=rules.SEAL_TYPES)
 
 
 @prints_ui.post("/seal-authorisation")
