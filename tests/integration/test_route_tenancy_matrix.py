@@ -215,7 +215,7 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
                 # a 404 may echo the id that was asked for; anything else of the victim is a leak
                 leaked = [s for s in secrets if s in body and s not in path]
                 assert not leaked, f"{where} answered {r.status_code} with the victim's {leaked}"
-                if any(p in rule.rule for p in ("<message_id>", "<int:subscription_id>", "<int:stamp_id>")):
+                if any(p in rule.rule for p in ("message_id>", "subscription_id>", "stamp_id>")):  # any converter
                     assert r.status_code in DENIED, f"{where}: {r.status_code}"
                 checked += 1
     assert checked > 4 * 20
