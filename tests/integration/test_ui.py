@@ -58,8 +58,9 @@ def test_every_ui_post_without_the_csrf_token_is_refused(ui_world: UiWorld) -> N
     posts = [rule for rule in ui_world.app.url_map.iter_rules()
              if "POST" in (rule.methods or ()) and not rule.rule.startswith("/api/")]
     assert len(posts) >= 6
+    fillers = {"cert_type": "E", "stamp_id": "1"}
     for rule in posts:
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: {"cert_type": "E"}.get(m.group(1), ui_world.agent_msg), rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: fillers.get(m.group(1), ui_world.agent_msg), rule.rule)
         r = client.post(path, data={"username": "agent-admin", "password": PASSWORD, "message_id": ui_world.agent_msg,
                                     "raw": "<x/>", "current": PASSWORD, "new": "another password"})
         assert r.status_code == 400 and "CSRF" in r.get_data(as_text=True), (rule.rule, r.status_code)
