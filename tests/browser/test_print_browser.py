@@ -24,6 +24,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 Page = Any
 
 
+def _submit(page: Page, selector: str) -> None:
+    """Click a form's button and wait for the page it leads to (POST, redirect, GET)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _upload_stamp(page: Page, collection: str, fields: dict[str, str], image: bytes, name: str) -> None:
     page.goto(f"/ui/{collection}")
     for field, value in fields.items():
@@ -34,12 +40,13 @@ def _upload_stamp(page: Page, collection: str, fields: dict[str, str], image: by
             page.fill(selector, value)
     page.set_input_files("#stamp-form input[name=image]",
                          files=[{"name": name, "mimeType": "image/png", "buffer": image}])
-    page.click("#stamp-save")
+    _submit(page, "#stamp-save")
     assert "保存成功" in page.inner_text(".flash")
 
 
 def _make_default(page: Page, collection: str) -> None:
-    page.locator(f"#defaults-{collection} button[value=default]").first.click()
+    with page.expect_navigation():
+        page.locator(f"#defaults-{collection} button[value=default]").first.click()
     assert page.locator(f"#defaults-{collection} tr[data-default=true]").count() == 1
 
 
@@ -70,7 +77,7 @@ def test_admin_authorises_seal_and_signature_and_the_declarant_prints_original_t
     admin.goto("/ui/seal-authorisation")
     _make_default(admin, "seals")
     _make_default(admin, "signatures")
-    admin.click("#authorise")
+    _submit(admin, "#authorise")
     assert "sent to customs" in admin.inner_text(".flash")
 
     def authorised() -> bool:
