@@ -23,6 +23,7 @@ from adapters.webhook import HttpWebhookSender
 from gateway.archive import FileArchive
 from gateway.config import Settings, SettingsError
 from gateway.db.certificate_marks import CertificateMarks
+from gateway.db.draft_store import SqlDraftStore
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.erp_store import SqlErpStore
 from gateway.db.leader import LeaderLock
@@ -96,6 +97,11 @@ class Container:
     def certificate_marks(self) -> CertificateMarks:
         """The declarant's archive / delete marks on the certificate list (hide, never remove)."""
         return CertificateMarks(make_session_factory(self.engine))
+
+    @cached_property
+    def drafts(self) -> SqlDraftStore:
+        """暂存 certificate drafts of the entry form (declared through intake, alone or in a batch)."""
+        return SqlDraftStore(make_session_factory(self.engine))
 
     @cached_property
     def validator(self) -> Validator:

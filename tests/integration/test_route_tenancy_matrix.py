@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gateway.services.people import Role, add_user
+from gateway.services.drafts import find_draft, save_draft
+from gateway.services.people import Role, add_user, login
 from gateway.web.openapi import document
 from messages import envelope
 from messages.receipt import BusinessReceipt, to_xml
@@ -97,9 +98,18 @@ ROUTES: dict[str, str] = {
     "/ui/signatures/<int:stamp_id>/image": "ui",
     "/ui/seal-authorisation": "ui",
     "/ui/agent-print-authorisations": "ui",
+    "/ui/certificates/drafts/<int:draft_id>": "ui",
+    "/ui/certificates/drafts/declare": "ui",
+    "/ui/certificates/drafts/delete": "ui",
+    "/ui/certificates/goods-template.xlsx": "ui",
+    "/ui/subscriptions": "ui",
+    "/ui/subscriptions/<int:subscription_id>/cancel": "ui",
+    "/ui/users": "ui",
+    "/ui/users/<int:user_id>/disable": "ui",
+    "/ui/users/<int:user_id>/password": "ui",
 }
 PARAMS = {"filename": "app.css", "cert_type": "E", "dimension": "cert_type", "kind": "pie", "operation": "amend",
-          "delivery_id": "1", "subscription_id": "1",
+          "delivery_id": "1", "subscription_id": "1", "draft_id": "1", "user_id": "1",
           "cert_no": "E263501000010001", "stamp_id": "1", "org_code": "MA2Y3K8L5"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DENIED = {302, 400, 401, 403, 404, 405, 422}
@@ -108,12 +118,15 @@ DENIED = {302, 400, 401, 403, 404, 405, 422}
 VICTIM_QUARANTINE = "VICTIM-QUARANTINE-SECRET"
 VICTIM_SEAL = "VICTIM-SEAL-SECRET"  # the victim's seal 1 (印章) and the agent it authorised to print
 VICTIM_AGENT = "VICTIM-AGENT-SECRET"
+VICTIM_DRAFT = "AG-DRAFT-SECRET"  # document number of the victim's draft 1
+VICTIM_SUBSCRIBER = "victim@agent.test"  # target of the victim's subscription 1
 
 
 def _victim_secrets(world: UiWorld, attacker: str) -> list[str]:
     """Strings that only the victim may ever see. Against an outsider the victim is the agent and its
     principal; against the principal (reverse direction) it is the agent alone."""
-    agent_only = [world.agent_msg, "E263501000010001", "AG-1", AGENT.id, VICTIM_QUARANTINE, VICTIM_SEAL, VICTIM_AGENT]
+    agent_only = [world.agent_msg, "E263501000010001", "AG-1", AGENT.id, VICTIM_QUARANTINE, VICTIM_DRAFT,
+                  VICTIM_SUBSCRIBER, VICTIM_SEAL, VICTIM_AGENT]
     return agent_only if attacker == "principal" else [*agent_only, world.principal_msg, "PR-1"]
 
 
@@ -185,8 +198,15 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
 
     c = ui_world.container  # the victim's subscription 1 (by its document AG-1): ids 1 below are the victim's
     made = subscribe(c.store, None, c.clock, AGENT.id, {"scope": "document", "document_no": "AG-1",
-                                                        "channel": "email", "target": "victim@agent.test"})
+                                                        "channel": "email", "target": VICTIM_SUBSCRIBER})
     assert made.subscription is not None and made.subscription["id"] == 1
+    # the victim's draft 1, and its user 1 (agent-admin: the first user made)
+    draft = save_draft(c.drafts, c.clock, scope=(AGENT.id,), enterprise_id=AGENT.id, cert_type="E",
+                       data={"head": {"DocumentNo": VICTIM_DRAFT, "AplRegNo": AGENT.reg_no}}, user="agent-declarant")
+    assert draft.id == 1
+    with c.store.transaction() as tx:
+        victim_user = tx.user_by_username("agent-admin")
+    assert victim_user is not None and victim_user.id == 1
     before = _plant_victim_state(ui_world)
     secrets = _victim_secrets(ui_world, attacker)
     attacker_id = OTHER.id if attacker == "other" else PRINCIPAL.id
@@ -203,7 +223,9 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 headers = {"Authorization": f"Bearer {api_key}"} if ROUTES[rule.rule] == "api" else {}
                 data = {"csrf_token": token, "message_id": ui_world.agent_msg, "enterprise_id": AGENT.id,
-                        "raw": "<x/>"} if method == "POST" else None
+                        "raw": "<x/>", "draft_id": "1", "password": "a password long enough",
+                        "username": "planted-by-attacker", "role": "admin", "scope": "enterprise",
+                        "channel": "email", "target": "attacker@x.test"} if method == "POST" else None
                 if rule.rule in {"/logout", "/ui/account/password"}:
                     continue  # end the session under test; about the caller only, they reveal nothing
                 with client.open(path, method=method, data=data, headers=headers) as r:
@@ -215,7 +237,8 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
                 # a 404 may echo the id that was asked for; anything else of the victim is a leak
                 leaked = [s for s in secrets if s in body and s not in path]
                 assert not leaked, f"{where} answered {r.status_code} with the victim's {leaked}"
-                if any(p in rule.rule for p in ("message_id>", "subscription_id>", "stamp_id>")):  # any converter
+                if any(p in rule.rule for p in ("message_id>", "subscription_id>", "draft_id>", "user_id>",
+                                                "stamp_id>")):  # an object id under any converter
                     assert r.status_code in DENIED, f"{where}: {r.status_code}"
                 checked += 1
     assert checked > 4 * 20
@@ -223,6 +246,13 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
     with ui_world.container.store.transaction() as tx:
         after = tx.message_view(AGENT.id, ui_world.agent_msg)
     assert after == before and after["state"] == "FAILED"
+    # nor its draft, its subscription or its user
+    still = find_draft(c.drafts, scope=(AGENT.id,), draft_id=1)
+    assert still is not None and still.declared_message_id is None and still.version == draft.version
+    with c.store.transaction() as tx:
+        assert tx.subscription(AGENT.id, 1)["active"]  # type: ignore[index]
+        assert [u.username for u in tx.users_of(AGENT.id) if u.disabled_at] == []
+    assert login(c.store, "agent-admin", PASSWORD) is not None
     with ui_world.container.print_store.transaction() as ptx:
         assert [(s.name, s.enabled, s.is_default) for s in ptx.stamps(AGENT.id)] == [(VICTIM_SEAL, True, True)]
         assert ptx.print_records(AGENT.id) == []  # nothing of the victim was printed
