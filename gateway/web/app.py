@@ -20,6 +20,7 @@ from gateway.web.ui_certificate_actions import actions as certificate_actions
 from gateway.web.ui_declarant import declarant
 from gateway.web.ui_drafts import drafts
 from gateway.web.ui_engineer import ui
+from gateway.web.ui_prints import prints_ui
 from gateway.web.ui_products import products
 from gateway.web.ui_subscriptions import subscriptions
 from gateway.web.ui_supplements import supplements
@@ -45,6 +46,7 @@ def create_app(container: Container) -> Flask:
     app.register_blueprint(ops)
     app.register_blueprint(certificate_actions)
     app.register_blueprint(products)
+    app.register_blueprint(prints_ui)
     app.register_blueprint(drafts)
     app.register_blueprint(subscriptions)
     app.register_blueprint(users)

@@ -86,6 +86,18 @@ ROUTES: dict[str, str] = {
     "/ui/statistics/<dimension>.<kind>.svg": "ui",
     "/ui/account/password": "ui",
     "/ui/statistics/<dimension>.<kind>.png": "ui",
+    "/ui/certificates/<message_id>/print": "ui",
+    "/ui/certificates/<message_id>/print-exceptions": "ui",
+    "/ui/certificates/<message_id>/print-archive": "ui",
+    "/ui/prints/batch": "ui",
+    "/ui/seals": "ui",
+    "/ui/seals/<int:stamp_id>": "ui",
+    "/ui/seals/<int:stamp_id>/image": "ui",
+    "/ui/signatures": "ui",
+    "/ui/signatures/<int:stamp_id>": "ui",
+    "/ui/signatures/<int:stamp_id>/image": "ui",
+    "/ui/seal-authorisation": "ui",
+    "/ui/agent-print-authorisations": "ui",
     "/ui/certificates/drafts/<int:draft_id>": "ui",
     "/ui/certificates/drafts/declare": "ui",
     "/ui/certificates/drafts/delete": "ui",
@@ -124,6 +136,8 @@ DENIED = {302, 400, 401, 403, 404, 405, 422}
 
 
 VICTIM_QUARANTINE = "VICTIM-QUARANTINE-SECRET"
+VICTIM_SEAL = "VICTIM-SEAL-SECRET"  # the victim's seal 1 (印章) and the agent it authorised to print
+VICTIM_AGENT = "VICTIM-AGENT-SECRET"
 VICTIM_DRAFT = "AG-DRAFT-SECRET"  # document number of the victim's draft 1
 VICTIM_SUBSCRIBER = "victim@agent.test"  # target of the victim's subscription 1
 VICTIM_RECORD_NO = "HC3501202699990001"  # a verification record of the agent
@@ -133,7 +147,8 @@ def _victim_secrets(world: UiWorld, attacker: str) -> list[str]:
     """Strings that only the victim may ever see. Against an outsider the victim is the agent and its
     principal; against the principal (reverse direction) it is the agent alone."""
     agent_only = [world.agent_msg, "E263501000010001", "AG-1", AGENT.id, VICTIM_QUARANTINE, VICTIM_DRAFT,
-                  VICTIM_SUBSCRIBER, VICTIM_RECORD_NO, "victim-invoice.pdf", "350120260001234567"]
+                  VICTIM_SUBSCRIBER, VICTIM_RECORD_NO, "victim-invoice.pdf", "350120260001234567", VICTIM_SEAL,
+                  VICTIM_AGENT]
     return agent_only if attacker == "principal" else [*agent_only, world.principal_msg, "PR-1"]
 
 
@@ -151,6 +166,7 @@ def _plant_victim_state(world: UiWorld) -> dict[str, object]:
         tx.quarantine("GACC", "victim.xml", envelope.to_bytes(body), "matches no message", datetime.now(UTC))
         view = tx.message_view(AGENT.id, world.agent_msg)
     assert view is not None
+    _plant_victim_seal(world)
     return view
 
 
@@ -191,6 +207,23 @@ def _agent_messages(world: UiWorld) -> int:
     with world.container.store.sessions() as s:
         return int(s.scalar(select(func.count()).select_from(m.Message).where(m.Message.enterprise_id == AGENT.id))
                    or 0)
+
+
+def _plant_victim_seal(world: UiWorld) -> None:
+    """Seal 1 of the victim, enabled and its default, and an agent print authorisation of the victim."""
+    from decimal import Decimal
+
+    from gateway.services.print_ports import NewStamp
+
+    at = datetime.now(UTC)
+    with world.container.print_store.transaction() as tx:
+        seal = tx.add_stamp(AGENT.id, NewStamp(kind="SEAL", name=VICTIM_SEAL, seal_type="COMPANY", shape="ROUND",
+                                               width_mm=Decimal(40), height_mm=Decimal(40), valid_from=None,
+                                               valid_to=None, holder_name="", holder_id_no="", remark="",
+                                               image=b"\x89PNG victim", image_format="PNG"), at=at)
+        assert seal.id == int(PARAMS["stamp_id"])
+        tx.update_stamp(AGENT.id, seal.id, at=at, is_default=True)
+        tx.set_agent_grant(AGENT.id, "MA2Y3K8L5", VICTIM_AGENT, True, at=at)
 
 
 def _path(rule: str, world: UiWorld) -> str:
@@ -267,12 +300,12 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
                 # a 404 may echo the id that was asked for; anything else of the victim is a leak
                 leaked = [s for s in secrets if s in body and s not in path]
                 assert not leaked, f"{where} answered {r.status_code} with the victim's {leaked}"
-                if any(p in rule.rule for p in ("<message_id>", "<int:subscription_id>", "<int:draft_id>",
-                                                "<int:user_id>", "<record_id>", "<supplement_id>")):
+                if any(p in rule.rule for p in ("message_id>", "subscription_id>", "draft_id>", "user_id>",
+                                                "stamp_id>", "record_id>", "supplement_id>")):  # any converter
                     assert r.status_code in DENIED, f"{where}: {r.status_code}"
                 checked += 1
     assert checked > 4 * 20
-    # and nothing of the victim changed: still FAILED, no new event, no resend
+    # and nothing of the victim changed: still FAILED, no new event, no resend; its seal as it was
     with ui_world.container.store.transaction() as tx:
         after = tx.message_view(AGENT.id, ui_world.agent_msg)
     assert after == before and after["state"] == "FAILED"
@@ -287,6 +320,9 @@ def test_every_route_denies_another_enterprises_user_and_key(ui_world: UiWorld, 
     assert [f["file_name"] for f in ui_world.container.verification_drafts.files(AGENT.id, VICTIM_RECORD_NO)] == [
         "victim-invoice.pdf"]
     assert _agent_messages(ui_world) == agent_messages
+    with ui_world.container.print_store.transaction() as ptx:
+        assert [(s.name, s.enabled, s.is_default) for s in ptx.stamps(AGENT.id)] == [(VICTIM_SEAL, True, True)]
+        assert ptx.print_records(AGENT.id) == []  # nothing of the victim was printed
 
 
 def test_the_victim_itself_is_served(ui_world: UiWorld) -> None:
