@@ -25,6 +25,7 @@ from gateway.web.access import (
 )
 from gateway.web.chart_png import bar_png, pie_png
 from gateway.web.charts import bar_chart, pie_chart
+from gateway.web.print_view import certificate_prints, list_prints
 from gateway.web.ui_entry import form_post, read_form, render_form
 from messages import certificate as cert_codec
 from messages import envelope, safexml
@@ -69,7 +70,8 @@ def certificates() -> Any:
                          enterprise_id=request.args.get("enterprise", ""), limit=PAGE)
     return render_template("certificates.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=PAGE,
                            args=filter_args(CERT_FILTER_KEYS), status_cn=STATUS_CN, types=cf.FORM_TYPES,
-                           scope=scope(), actions=Action, archived=ARCHIVED, drafts=drafts)
+                           scope=scope(), actions=Action, archived=ARCHIVED, drafts=drafts,
+                           prints=list_prints(rows[:PAGE]))
 
 
 def _cell(value: str) -> str:
@@ -118,7 +120,7 @@ def certificate(message_id: str) -> Any:
     if detail is None or detail["family"] != "gacc_certificate":
         not_found(f"certificate {message_id}")
     return render_template("certificate.html", m=detail, data=certificate_data(detail["raw"]), status_cn=STATUS_CN,
-                           field_cn=cf.cn)
+                           field_cn=cf.cn, prints=certificate_prints(detail))
 
 
 @declarant.route("/certificates/new/<cert_type>", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from gateway.db import (
     erp_models,  # noqa: F401  (registers the ERP hand-back tables)
     print_models,  # noqa: F401  (registers the self-print tables)
     ui_models,  # noqa: F401  (registers the UI's drafts and user audit)
+    verification_models,  # noqa: F401  (registers the verification draft tables)
 )
 from gateway.db.engine import make_engine
 from gateway.db.models import Base
