@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 #: Advisory lock key of the scheduler leader (the migration lock uses another one).
 LEADER_LOCK_KEY = 0x636F67775F6C6472  # "cogw_ldr"
 
+# pg_locks shows a bigint advisory key as classid (high 32 bits), objid (low 32 bits), objsubid 1.
+_HELD_SQL = ("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+             " AND pid = pg_backend_pid() AND classid = %s AND objid = %s AND objsubid = 1)")
+_KEY_PARTS = (LEADER_LOCK_KEY >> 32, LEADER_LOCK_KEY & 0xFFFFFFFF)
+
 
 class LeaderLock:
     def __init__(self, database_url: str) -> None:
@@ -37,16 +42,31 @@ class LeaderLock:
             return self._try_file()
         return self._try_pg()
 
+    def confirm(self) -> bool:
+        """True only while we still hold the lock; never takes it. On PostgreSQL the server is asked (a
+        dropped or terminated session has lost the lock, and another process may hold it by now)."""
+        if self._fd is not None:
+            return True  # a flock lasts as long as our open file
+        return self._conn is not None and self._pg_still_held()
+
+    def _pg_still_held(self) -> bool:
+        import psycopg
+
+        try:
+            row = self._conn.execute(_HELD_SQL, _KEY_PARTS).fetchone()
+        except psycopg.Error:  # the session (and with it the lock) is gone
+            row = None
+        if row and row[0]:
+            return True
+        log.warning("leader lock lost (session gone or lock released); stepping down")
+        self._drop_conn()
+        return False
+
     def _try_pg(self) -> bool:
         import psycopg
 
-        if self._conn is not None:
-            try:
-                self._conn.execute("SELECT 1")
-                return True
-            except psycopg.Error:  # the session (and with it the lock) is gone
-                log.warning("leader session lost; stepping down")
-                self._drop_conn()
+        if self._conn is not None and self._pg_still_held():
+            return True
         url = self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
         try:
             conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="cogw-leader")
