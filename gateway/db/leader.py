@@ -2,7 +2,7 @@
 
 PostgreSQL: ``pg_try_advisory_lock`` on a dedicated connection (not from the pool) held for the life of
 the process; the server releases it when that session ends, so a killed leader's successor takes over at
-its next try. SQLite: an exclusive ``flock`` on a file beside the database, released by the kernel when
+its next try. A follower keeps its session too and retries on it (no new connection per try). SQLite: an exclusive ``flock`` on a file beside the database, released by the kernel when
 the process dies.
 """
 
@@ -29,12 +29,13 @@ _KEY_PARTS = (LEADER_LOCK_KEY >> 32, LEADER_LOCK_KEY & 0xFFFFFFFF)
 class LeaderLock:
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._conn: Any = None
+        self._conn: Any = None  # the dedicated PostgreSQL session, kept while following too
+        self._pg_locked = False
         self._fd: int | None = None
 
     @property
     def held(self) -> bool:
-        return self._conn is not None or self._fd is not None
+        return self._pg_locked or self._fd is not None
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free; True while we hold it. Checks a held PostgreSQL session is alive."""
@@ -47,7 +48,7 @@ class LeaderLock:
         dropped or terminated session has lost the lock, and another process may hold it by now)."""
         if self._fd is not None:
             return True  # a flock lasts as long as our open file
-        return self._conn is not None and self._pg_still_held()
+        return self._pg_locked and self._pg_still_held()
 
     def _pg_still_held(self) -> bool:
         import psycopg
@@ -65,20 +66,23 @@ class LeaderLock:
     def _try_pg(self) -> bool:
         import psycopg
 
-        if self._conn is not None and self._pg_still_held():
+        if self._pg_locked and self._pg_still_held():
             return True
-        url = self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        if self._conn is None:
+            url = self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+            try:
+                self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="cogw-leader")
+            except psycopg.Error as exc:
+                log.warning("leader lock: cannot connect: %s", exc)
+                return False
         try:
-            conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="cogw-leader")
-        except psycopg.Error as exc:
-            log.warning("leader lock: cannot connect: %s", exc)
+            row = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
+        except psycopg.Error as exc:  # the standby session died: a new one next time
+            log.warning("leader lock: session lost: %s", exc)
+            self._drop_conn()
             return False
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK_KEY,)).fetchone()
-        if row and row[0]:
-            self._conn = conn
-            return True
-        conn.close()
-        return False
+        self._pg_locked = bool(row and row[0])
+        return self._pg_locked
 
     def _try_file(self) -> bool:
         if self._fd is not None:
@@ -110,6 +114,7 @@ class LeaderLock:
         self._drop_conn()
 
     def _drop_conn(self) -> None:
+        self._pg_locked = False
         if self._conn is not None:
             with contextlib.suppress(Exception):  # closing a dead session may fail; it is gone either way
                 self._conn.close()

@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,12 +139,15 @@ class Workers:
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
     kills: int = 0
     logs: list[str] = field(default_factory=list)
+    ready_seconds: list[float] = field(default_factory=list)  # process start to ready line, per (re)start
 
     def spawn(self, slot: int) -> subprocess.Popen[str]:
         env = {**self.env, "GATEWAY_WORKER_ID": f"w{slot}-{self.kills}"}
+        began = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "gateway.cli", "worker"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         wait_ready(proc, 60, self.logs)
+        self.ready_seconds.append(time.monotonic() - began)
         return proc
 
     def start(self) -> None:

@@ -102,7 +102,7 @@ def test_every_message_settles_exactly_once_while_workers_are_killed_under_mock_
         assert unsettled == 0, (f"{unsettled} of {MESSAGES} messages unsettled after {elapsed:.0f}s: {counts}; "
                                 f"{_diagnose(store, mock)}")
         assert drained, f"mailboxes not drained: sftp {mock.sftp_outbound()[:5]}, http {mock.unacked_feed()[:5]}"
-        kills = workers.kills
+        kills, ready_seconds = workers.kills, workers.ready_seconds
         workers.stop()
         workers = None
         load_after = os.getloadavg()
@@ -128,7 +128,7 @@ def test_every_message_settles_exactly_once_while_workers_are_killed_under_mock_
             "database": "sqlite" if sqlite else "postgresql", "workers": n_workers, "messages": MESSAGES,
             "by_authority": dict(Counter(a for a, _o in expected.values())), "seed": SEED,
             "seconds": round(elapsed, 1), "intake_seconds": round(intake_seconds, 1), "sigkills": kills,
-            "leaders": len(leaders),
+            "worker_start_seconds_mean": round(sum(ready_seconds) / len(ready_seconds), 1), "leaders": len(leaders),
             "lease_reclaims": sum(1 for _a, reason in events if "expired; reclaimed" in reason),
             "retries": sum(1 for _a, reason in events if reason.startswith("attempt ") and " failed (" in reason),
             "uploads_already_present": sum(1 for _a, reason in events if "(already present)" in reason),
@@ -148,8 +148,8 @@ def test_every_message_settles_exactly_once_while_workers_are_killed_under_mock_
 
         # Nothing lost: every accepted message is DONE with the authority's decision.
         assert len(rows) == len(expected) == MESSAGES
-        wrong = [(mid, st, a) for mid, a, st, _n in rows if st != "DONE" or a != expected[mid][0]]
-        assert not wrong, wrong[:5]
+        wrong = [mid for mid, a, st, _n in rows if st != "DONE" or a != expected[mid][0]]
+        assert not wrong, "\n".join(_history(store, mock, mid) for mid in wrong[:3])
         decided = {(mid, code) for mid, kind, code in receipts if kind == "business" and code in DECISIONS}
         wrong_decisions = [mid for mid, (authority, outcome) in expected.items() if (mid, outcome) not in decided
                            or (authority == "GACC" and certificates.get(mid) != outcome)]
@@ -198,13 +198,15 @@ def test_every_message_settles_exactly_once_while_workers_are_killed_under_mock_
 def _diagnose(store: SqlStore, mock: Mock) -> str:
     with store.transaction() as tx:
         stuck = tx.messages_in_state(["SENT", "ACKNOWLEDGED", "QUEUED", "RETRY_WAIT", "SENDING", "ATTENTION"], limit=2)
-        views = [tx.message_view(ENT.id, r["message_id"]) for r in stuck]
-    out = []
-    for v in views:
-        assert v is not None
-        obs = httpx.get(f"{mock.url}/admin/messages/{v['message_id']}", timeout=30).json()
-        with store.transaction() as tx:
-            receipts = tx.receipts_view(ENT.id, v["message_id"])
-        out.append(json.dumps({"events": v["events"], "receipts": receipts, "mock_files": obs.get("files"),
-                               "mock_receipts": obs.get("receipts")}, ensure_ascii=False)[:6000])
-    return "\n".join(out)
+    return "\n".join(_history(store, mock, r["message_id"]) for r in stuck)
+
+
+def _history(store: SqlStore, mock: Mock, message_id: str) -> str:
+    """One message as both sides saw it: the gateway's events and receipts, the mock's observation."""
+    with store.transaction() as tx:
+        view = tx.message_view(ENT.id, message_id)
+        receipts = tx.receipts_view(ENT.id, message_id)
+    observed = httpx.get(f"{mock.url}/admin/messages/{message_id}", timeout=30).json()
+    return json.dumps({"events": (view or {}).get("events"), "receipts": receipts, "mock": {
+        k: observed.get(k) for k in ("receive_count", "files", "decision", "reasons", "http")}},
+        ensure_ascii=False)[:6000]
