@@ -2,8 +2,8 @@
 
 PostgreSQL: ``pg_try_advisory_lock`` on a dedicated connection (not from the pool) held for the life of
 the process; the server releases it when that session ends, so a killed leader's successor takes over at
-its next try. A follower keeps its session too and retries on it (no new connection per try). SQLite: an exclusive ``flock`` on a file beside the database, released by the kernel when
-the process dies.
+its next try. A follower keeps its session too and retries on it (no new connection per try). SQLite: an
+exclusive ``flock`` on a file beside the database, released by the kernel when the process dies.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def start_mock(state: Path, pki_dir: Path, passphrase: str, seed: int) -> Mock:
     cmd = [sys.executable, "-m", "mock_customs", "--state-dir", str(state), "--pki-dir", str(pki_dir),
            "--sftp-port", "0", "--http-port", "0", "--authority", "GACC", "--authority", "CCPIT",
            "--user", f"{SFTP_USER}:{SFTP_PASSWORD}@GACC", "--http-token", f"{SFTP_USER}:{TOKEN}",
-           "--delay-stored", "0", "--delay-decision", "0", "--poll-interval", "0.05",
+           "--delay-stored", "0", "--delay-decision", "0", "--poll-interval", "0.1",
            # a repeated upload gets its receipts written again: more duplicates for the gateway to dedupe
            "--duplicate-policy", "reemit", "--scenario-file", str(FAULTS), "--seed", str(seed),
            "--log-level", "WARNING"]
@@ -118,7 +118,7 @@ def gateway_env(mock: Mock, database_url: str, pki_dir: Path, passphrase: str, a
     """GACC over SFTP, CCPIT over HTTP; short polls, leases and backoff so a run takes minutes."""
     return {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),
             "GATEWAY_PKI_PASSPHRASE": passphrase, "GATEWAY_LOG_LEVEL": "WARNING",
-            "GATEWAY_DISPATCH_POLL_SECONDS": "0.1", "GATEWAY_RECEIPT_POLL_SECONDS": "0.1",
+            "GATEWAY_DISPATCH_POLL_SECONDS": "0.2", "GATEWAY_RECEIPT_POLL_SECONDS": "0.1",
             "GATEWAY_LEADER_RETRY_SECONDS": "0.5", "GATEWAY_LEASE_SECONDS": "4",
             "GATEWAY_MAX_ATTEMPTS": "40", "GATEWAY_RETRY_BASE_SECONDS": "0.2", "GATEWAY_RETRY_CAP_SECONDS": "2",
             "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port), "GATEWAY_AUTHORITY_GACC_USERNAME": SFTP_USER,

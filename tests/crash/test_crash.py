@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.db import models as m
 from gateway.db.engine import make_engine, make_session_factory
@@ -39,7 +39,7 @@ ENT = EnterpriseInfo("91350100M000100Y43", "Demo", "350100001")
 MESSAGES = int(os.environ.get("CRASH_MESSAGES", "2000"))
 SEED = int(os.environ.get("CRASH_SEED", "20261123"))
 BOUND = float(os.environ.get("CRASH_BOUND_SECONDS", "420"))
-KILL_EVERY = [float(x) for x in os.environ.get("CRASH_KILL_EVERY", "3,8").split(",")]  # seconds, min,max
+KILL_EVERY = [float(x) for x in os.environ.get("CRASH_KILL_EVERY", "5,12").split(",")]  # seconds, min,max
 pytestmark = [pytest.mark.e2e, pytest.mark.crash, pytest.mark.timeout(int(BOUND * 1.5 + 120))]
 SETTLED = ("DONE", "FAILED", "REJECTED")
 DECISIONS = ("APPROVED", "RETURNED")
