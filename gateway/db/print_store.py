@@ -23,6 +23,8 @@ from gateway.services.print_ports import (
 
 LAYOUT_NOTICE = "PRINT_LAYOUT_NOTICE"
 
+SQL_INT_MAX = 2**31 - 1  # ids are SQL INTEGER columns
+
 
 def _stamp(row: pm.PrintStamp) -> StampRecord:
     return StampRecord(id=row.id, enterprise_id=row.enterprise_id, kind=row.kind, name=row.name,
@@ -57,6 +59,8 @@ class SqlPrintTransaction:
         return _stamp(row)
 
     def _stamp_row(self, enterprise_id: str, stamp_id: int) -> pm.PrintStamp | None:
+        if not 0 < stamp_id <= SQL_INT_MAX:  # PostgreSQL would refuse the comparison itself
+            return None
         return self.s.scalar(select(pm.PrintStamp).where(pm.PrintStamp.id == stamp_id,
                                                          pm.PrintStamp.enterprise_id == enterprise_id))
 

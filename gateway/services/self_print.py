@@ -70,7 +70,8 @@ def _mm(value: Any, name: str, problems: list[Problem]) -> Decimal:
     except (InvalidOperation, ValueError):
         problems.append(Problem("STAMP.SIZE_NUMBER", name, f"{name} must be a number of millimetres, got {value!r}"))
         return Decimal(0)
-    if not number.is_finite() or number != number.quantize(Decimal("0.1")) or number >= 1000:
+    # the size check first: quantize() itself fails on huge numbers
+    if not number.is_finite() or abs(number) >= 1000 or number != number.quantize(Decimal("0.1")):
         problems.append(Problem("STAMP.SIZE_NUMBER", name, f"{name} has at most one decimal, got {value!r}"))
         return Decimal(0)
     return number.quantize(Decimal("0.1"))  # as stored (Numeric(4, 1)), so answers never change on re-read

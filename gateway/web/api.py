@@ -85,7 +85,7 @@ def post_message() -> Any:
     return resp, STATUS_BY_OUTCOME[result.outcome]
 
 
-@api.get("/messages/<message_id>")
+@api.get("/messages/<string(length=32):message_id>")
 @require_api_key
 def get_message(message_id: str) -> Any:
     with _container().store.transaction() as tx:
@@ -99,6 +99,7 @@ def get_message(message_id: str) -> Any:
     return jsonify(view)
 
 
+MAX_OFFSET = 2**31 - 1  # an SQL INTEGER, as every id and cursor of the API
 LISTABLE_STATES = {"FAILED", "ATTENTION", "RETRY_WAIT", "QUEUED", "SENT", "ACKNOWLEDGED", "DONE", "REJECTED"}
 
 
@@ -112,18 +113,18 @@ def list_messages() -> Any:
         return _problem(400, f"give state=… one or more of {', '.join(sorted(LISTABLE_STATES))}"
                         + (f" (unknown: {', '.join(bad)})" if bad else ""))
     try:
-        limit = min(int(request.args.get("limit", 100)), 500)
+        limit = int(request.args.get("limit", 100))
         offset = int(request.args.get("offset", 0))
     except ValueError:
         return _problem(400, "limit and offset must be integers")
-    if limit < 1 or offset < 0:
-        return _problem(400, "limit must be ≥ 1 and offset ≥ 0")
+    if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:
+        return _problem(400, f"limit must be between 1 and 500 and offset between 0 and {MAX_OFFSET}")
     with _container().store.transaction() as tx:
         rows = tx.messages_in_state(states, enterprise_id=g.enterprise_id, limit=limit, offset=offset)
     return jsonify({"messages": rows, "limit": limit, "offset": offset})
 
 
-@api.post("/messages/<message_id>/resend")
+@api.post("/messages/<string(length=32):message_id>/resend")
 @require_api_key
 def resend_one(message_id: str) -> Any:
     c = _container()
@@ -150,7 +151,7 @@ def resend_bulk() -> Any:
 EDIT_STATUS = {**STATUS_BY_OUTCOME, "not_found": 404, "not_editable": 409}
 
 
-@api.post("/messages/<message_id>/edit-and-resend")
+@api.post("/messages/<string(length=32):message_id>/edit-and-resend")
 @require_api_key
 def edit_and_resend_one(message_id: str) -> Any:
     raw = request.get_data(cache=False)
@@ -171,7 +172,7 @@ def edit_and_resend_one(message_id: str) -> Any:
     return resp, EDIT_STATUS[result.outcome]
 
 
-@api.get("/messages/<message_id>/receipts")
+@api.get("/messages/<string(length=32):message_id>/receipts")
 @require_api_key
 def get_receipts(message_id: str) -> Any:
     with _container().store.transaction() as tx:

@@ -58,8 +58,8 @@ def get_statistics_xlsx() -> Any:
     c = _container()
     today = c.clock.now().astimezone(CHINA_TIME).date()
     try:
-        start = date.fromisoformat(request.args.get("from") or f"{today.year}-01-01")
-        end = date.fromisoformat(request.args.get("to") or today.isoformat())
+        start = date.fromisoformat(request.args.get("from", f"{today.year}-01-01"))
+        end = date.fromisoformat(request.args.get("to", today.isoformat()))
     except ValueError:
         return _problem(400, "from and to must be dates as yyyy-MM-dd")
     if end < start or end - start > timedelta(days=MAX_STATISTICS_DAYS):

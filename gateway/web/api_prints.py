@@ -26,6 +26,7 @@ from gateway.web.api import _container, _problem, require_api_key
 
 prints_api = Blueprint("prints_api", __name__, url_prefix="/api/v1")
 
+STAMP_ID = "/<int:stamp_id>"
 STAMP_KINDS = {"seals": "SEAL", "signatures": "SIGNATURE"}
 
 
@@ -42,6 +43,12 @@ def _answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return _problem(500, f"the PDF could not be rendered: {exc}")
 
     return wrapper
+
+
+def _json_object() -> dict[str, Any]:
+    """The JSON body when it is an object; anything else reads as empty, so the field checks answer 400."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
 
 
 def _flag(name: str) -> bool:
@@ -76,7 +83,7 @@ def get_print_state(cert_no: str) -> Any:
 @require_api_key
 @_answers_errors
 def post_print_exception(cert_no: str) -> Any:
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     reason, detail = body.get("reason"), body.get("detail", "")
     if not isinstance(reason, str) or not isinstance(detail, str):
         return _problem(400, 'send JSON {"reason": "PAPER_JAM", "detail": "…"}; reasons: '
@@ -98,7 +105,7 @@ def post_archive(cert_no: str) -> Any:
 @require_api_key
 @_answers_errors
 def post_batch() -> Any:
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     items, fmt = body.get("items"), body.get("format", "zip")
     if (not isinstance(items, list) or fmt not in ("zip", "pdf")
             or not all(isinstance(i, dict) and isinstance(i.get("cert_no"), str) for i in items)):
@@ -174,7 +181,7 @@ def get_stamp_image(collection: str, stamp_id: int) -> Any:
 @require_api_key
 @_answers_errors
 def patch_stamp(collection: str, stamp_id: int) -> Any:
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     enabled, is_default = body.get("enabled"), body.get("is_default")
     if any(v is not None and not isinstance(v, bool) for v in (enabled, is_default)):
         return _problem(400, 'send JSON {"enabled": true|false, "is_default": true|false}')
@@ -201,9 +208,9 @@ def delete_stamp(collection: str, stamp_id: int) -> Any:
 # Seals and signatures share their views: /api/v1/seals/… and /api/v1/signatures/…
 for _collection in STAMP_KINDS:
     for _rule, _view, _methods in (
-        ("", list_stamps, ["GET"]), ("", post_stamp, ["POST"]), ("/<int:stamp_id>", get_stamp, ["GET"]),
-        ("/<int:stamp_id>/image", get_stamp_image, ["GET"]), ("/<int:stamp_id>", patch_stamp, ["PATCH"]),
-        ("/<int:stamp_id>", delete_stamp, ["DELETE"]),
+        ("", list_stamps, ["GET"]), ("", post_stamp, ["POST"]), (STAMP_ID, get_stamp, ["GET"]),
+        (f"{STAMP_ID}/image", get_stamp_image, ["GET"]), (STAMP_ID, patch_stamp, ["PATCH"]),
+        (STAMP_ID, delete_stamp, ["DELETE"]),
     ):
         prints_api.add_url_rule(f"/{_collection}{_rule}", endpoint=f"{_view.__name__}_{_collection}",
                                 view_func=_view, methods=_methods, defaults={"collection": _collection})
@@ -230,7 +237,7 @@ def list_agent_grants() -> Any:
 @require_api_key
 @_answers_errors
 def put_agent_grant(org_code: str) -> Any:
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     name, authorised = body.get("agent_name"), body.get("authorised")
     if not isinstance(name, str) or not isinstance(authorised, bool):
         return _problem(400, 'send JSON {"agent_name": "…", "authorised": true|false}')

@@ -22,46 +22,26 @@ from gateway.domain.erp_events import (
     USER_PATTERN,
 )
 from gateway.domain.numbering import TYPE_CODES
+from gateway.services.resend import MAX_BULK
+from gateway.web import openapi_files
+from gateway.web.api import LISTABLE_STATES, MAX_OFFSET
+from gateway.web.openapi_kit import (
+    BAD_REQUEST,
+    INT_ID,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    anchored,
+    json_body,
+    nullable,
+    path_param,
+    problem,
+    query_param,
+    ref,
+)
 
 openapi = Blueprint("openapi", __name__)
 
-MAX_INT = 2**31 - 1  # ids and cursors are SQL INTEGER columns (SQLite and PostgreSQL alike)
 DELIVERY_STATES = ["PENDING", "DELIVERING", "DELIVERED", "RETRY_WAIT", "FAILED"]
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return _json(_ref("Problem"), description)
-
-
-UNAUTHORIZED = {"401": {**_problem("Missing, malformed, unknown or revoked API key"),
-                        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}}}
-NOT_FOUND = {"404": _problem("No such object for this enterprise (another enterprise's objects answer 404 too)")}
-BAD_REQUEST = {"400": _problem("The request is malformed; `title` says which field and rule")}
-INT_ID = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
-
-
-def _path_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
-
-
-def _nullable(kind: str) -> dict[str, Any]:
-    return {"type": [kind, "null"]}
-
-
-def _anchored(pattern: str) -> str:
-    return f"^(?:{pattern})$"
 
 
 def _subscription_branch(scope: str, channel: str) -> dict[str, Any]:
@@ -69,16 +49,16 @@ def _subscription_branch(scope: str, channel: str) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "scope": {"const": scope}, "channel": {"const": channel},
         "target": {"type": "string", "maxLength": 500,
-                   "pattern": _anchored(URL_PATTERN if channel == "webhook" else EMAIL_PATTERN)}}
+                   "pattern": anchored(URL_PATTERN if channel == "webhook" else EMAIL_PATTERN)}}
     required = ["scope", "channel", "target"]
     if scope == "document":
-        properties["document_no"] = {"type": "string", "pattern": _anchored(DOCUMENT_NO_PATTERN)}
+        properties["document_no"] = {"type": "string", "pattern": anchored(DOCUMENT_NO_PATTERN)}
         required.append("document_no")
     if scope == "user":
-        properties["user"] = {"type": "string", "pattern": _anchored(USER_PATTERN)}
+        properties["user"] = {"type": "string", "pattern": anchored(USER_PATTERN)}
         required.append("user")
     if channel == "webhook":
-        properties["secret"] = {"type": "string", "pattern": _anchored(SECRET_PATTERN)}
+        properties["secret"] = {"type": "string", "pattern": anchored(SECRET_PATTERN)}
     return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
 
 
@@ -90,15 +70,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Issue": {
         "type": "object", "required": ["rule", "path", "message"],
-        "properties": {"rule": {"type": "string"}, "path": {"type": "string"}, "line": _nullable("integer"),
+        "properties": {"rule": {"type": "string"}, "path": {"type": "string"}, "line": nullable("integer"),
                        "message": {"type": "string"}, "field_cn": {"type": "string"}},
     },
     "IntakeResult": {
         "type": "object", "required": ["outcome", "message_id", "state"],
         "properties": {
             "outcome": {"enum": ["accepted", "duplicate", "conflict", "rejected", "malformed"]},
-            "message_id": _nullable("string"), "state": _nullable("string"),
-            "errors": {"type": "array", "items": _ref("Issue")},
+            "message_id": nullable("string"), "state": nullable("string"),
+            "errors": {"type": "array", "items": ref("Issue")},
             "links": {"type": "object", "properties": {"self": {"type": "string"}, "receipts": {"type": "string"}}},
         },
     },
@@ -107,26 +87,31 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "message_id": {"type": "string"}, "enterprise_id": {"type": "string"}, "family": {"type": "string"},
             "message_type": {"type": "string"}, "authority": {"type": "string"}, "state": {"type": "string"},
-            "document_no": _nullable("string"), "attempts": {"type": "integer"}, "last_error": _nullable("string"),
+            "document_no": nullable("string"), "attempts": {"type": "integer"}, "last_error": nullable("string"),
             "created_at": {"type": "string"}, "updated_at": {"type": "string"},
-            "errors": {"type": "array", "items": _ref("Issue")},
+            "errors": {"type": "array", "items": ref("Issue")},
             "document": {"type": ["object", "null"]},
             "events": {"type": "array", "items": {"type": "object"}},
         },
+    },
+    "EditResult": {
+        "type": "object", "required": ["outcome", "message_id", "state", "supersedes"],
+        "properties": {"outcome": {"type": "string"}, "message_id": nullable("string"), "state": nullable("string"),
+                       "supersedes": nullable("string"), "errors": {"type": "array", "items": ref("Issue")}},
     },
     "Receipt": {
         "type": "object", "required": ["receipt_id", "status_code", "status"],
         "properties": {"receipt_id": {"type": "string"}, "authority": {"type": "string"}, "kind": {"type": "string"},
                        "seq_no": {"type": "integer"}, "status_code": {"type": "string"}, "status": {"type": "string"},
-                       "text": {"type": "string"}, "reasons": {"type": "array"}, "issued_at": _nullable("string"),
-                       "received_at": _nullable("string")},
+                       "text": {"type": "string"}, "reasons": {"type": "array"}, "issued_at": nullable("string"),
+                       "received_at": nullable("string")},
     },
     "Event": {
         "type": "object", "required": ["id", "cursor", "type", "enterprise_id", "created_at", "data"],
         "description": "The body of a webhook POST and of each inbox entry (the same bytes are signed).",
         "properties": {"id": {"type": "string", "description": "unique; also sent as X-COGW-Event-Id"},
                        "cursor": {"type": "integer"}, "type": {"enum": list(EVENT_TYPES)},
-                       "enterprise_id": {"type": "string"}, "message_id": _nullable("string"),
+                       "enterprise_id": {"type": "string"}, "message_id": nullable("string"),
                        "created_at": {"type": "string"}, "data": {"type": "object"}},
     },
     "Webhook": {
@@ -137,31 +122,31 @@ SCHEMAS: dict[str, Any] = {
     },
     "WebhookRequest": {
         "type": "object", "required": ["url"], "additionalProperties": False,
-        "properties": {"url": {"type": "string", "pattern": _anchored(URL_PATTERN), "maxLength": 500},
-                       "secret": {"type": "string", "pattern": _anchored(SECRET_PATTERN)},
+        "properties": {"url": {"type": "string", "pattern": anchored(URL_PATTERN), "maxLength": 500},
+                       "secret": {"type": "string", "pattern": anchored(SECRET_PATTERN)},
                        "rotate_secret": {"type": "boolean"}},
     },
     "Delivery": {
         "type": "object", "required": ["id", "event_id", "state", "attempts", "log"],
         "properties": {
             "id": {"type": "integer"}, "event_id": {"type": "string"}, "event_type": {"type": "string"},
-            "cursor": {"type": "integer"}, "message_id": _nullable("string"), "destination": {"type": "string"},
+            "cursor": {"type": "integer"}, "message_id": nullable("string"), "destination": {"type": "string"},
             "channel": {"enum": list(CHANNELS)}, "state": {"enum": DELIVERY_STATES}, "attempts": {"type": "integer"},
-            "next_attempt_at": _nullable("string"), "last_error": _nullable("string"),
-            "created_at": {"type": "string"}, "delivered_at": _nullable("string"),
+            "next_attempt_at": nullable("string"), "last_error": nullable("string"),
+            "created_at": {"type": "string"}, "delivered_at": nullable("string"),
             "log": {"type": "array", "items": {
                 "type": "object", "required": ["attempt", "at", "latency_ms"],
                 "properties": {"attempt": {"type": "integer"}, "at": {"type": "string"},
-                               "status_code": _nullable("integer"), "latency_ms": {"type": "integer"},
-                               "error": _nullable("string")}}},
+                               "status_code": nullable("integer"), "latency_ms": {"type": "integer"},
+                               "error": nullable("string")}}},
         },
     },
     "Subscription": {
         "type": "object", "required": ["id", "scope", "channel", "target", "active"],
-        "properties": {"id": {"type": "integer"}, "scope": {"enum": list(SCOPES)}, "document_no": _nullable("string"),
-                       "user": _nullable("string"), "channel": {"enum": list(CHANNELS)}, "target": {"type": "string"},
+        "properties": {"id": {"type": "integer"}, "scope": {"enum": list(SCOPES)}, "document_no": nullable("string"),
+                       "user": nullable("string"), "channel": {"enum": list(CHANNELS)}, "target": {"type": "string"},
                        "own_secret": {"type": "boolean"}, "active": {"type": "boolean"},
-                       "created_at": {"type": "string"}, "cancelled_at": _nullable("string")},
+                       "created_at": {"type": "string"}, "cancelled_at": nullable("string")},
     },
     "SubscriptionRequest": {
         "description": "回执订阅. scope document (按业务单据号) needs document_no, the document or certificate "
@@ -176,31 +161,74 @@ SCHEMAS: dict[str, Any] = {
 def document() -> dict[str, Any]:
     this_year = datetime.now(UTC).year
     secured: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
-    message_id = _path_param("message_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "MessageId")
+    message_id = path_param("message_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "MessageId")
     paths: dict[str, Any] = {
-        "/api/v1/messages": {"post": {
+        "/api/v1/messages": {"get": {
+            "operationId": "listMessages", "summary": "Work lists: messages in some states, newest change first",
+            "security": secured,
+            "parameters": [{"name": "state", "in": "query", "required": True, "style": "form", "explode": True,
+                            "schema": {"type": "array", "minItems": 1, "items": {"enum": sorted(LISTABLE_STATES)}},
+                            "description": "one or more states, e.g. state=FAILED&state=ATTENTION"},
+                           query_param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100"),
+                           query_param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                                       "default 0")],
+            "responses": {"200": json_body({"type": "object", "required": ["messages", "limit", "offset"],
+                                            "properties": {"messages": {"type": "array", "items": {
+                                                "type": "object", "required": ["message_id", "state"]}},
+                                                "limit": {"type": "integer"}, "offset": {"type": "integer"}}},
+                                           "A page of the work list"), **BAD_REQUEST, **UNAUTHORIZED}}, "post": {
             "operationId": "postMessage", "summary": "Push a business XML document", "security": secured,
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                             "schema": {"type": "string", "pattern": "^[!-~]{1,100}$"}}],
             "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
-            "responses": {"202": _json(_ref("IntakeResult"), "Accepted and queued"),
-                          "200": _json(_ref("IntakeResult"), "The same document again: the first message"),
-                          "400": _json({"anyOf": [_ref("IntakeResult"), _ref("Problem")]},
+            "responses": {"202": json_body(ref("IntakeResult"), "Accepted and queued"),
+                          "200": json_body(ref("IntakeResult"), "The same document again: the first message"),
+                          "400": json_body({"anyOf": [ref("IntakeResult"), ref("Problem")]},
                                        "Not XML, unsafe XML, unknown root (IntakeResult with errors); empty body or "
                                        "bad Idempotency-Key (Problem)"),
-                          "409": _json(_ref("IntakeResult"), "Same document number, different content"),
-                          "413": _problem("Body larger than the configured limit"),
-                          "422": _json(_ref("IntakeResult"), "XSD or business rules failed; every error located"),
+                          "409": json_body(ref("IntakeResult"), "Same document number, different content"),
+                          "413": problem("Body larger than the configured limit"),
+                          "422": json_body(ref("IntakeResult"), "XSD or business rules failed; every error located"),
                           **UNAUTHORIZED}}},
         "/api/v1/messages/{message_id}": {"get": {
             "operationId": "getMessage", "summary": "A message: state, history, document status", "security": secured,
             "parameters": [message_id],
-            "responses": {"200": _json(_ref("Message"), "The message"), **UNAUTHORIZED, **NOT_FOUND}}},
+            "responses": {"200": json_body(ref("Message"), "The message"), **UNAUTHORIZED, **NOT_FOUND}}},
+        "/api/v1/messages/resend": {"post": {
+            "operationId": "resendMessages", "summary": "Bulk retry: FAILED / ATTENTION messages back in the queue "
+                                                        "with their MessageId; each one on its own",
+            "security": secured,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["message_ids"], "properties": {"message_ids": {
+                    "type": "array", "minItems": 1, "maxItems": MAX_BULK, "items": {"type": "string"}}}}}}},
+            "responses": {"200": json_body({"type": "object", "required": ["requeued", "not_found", "refused"],
+                                            "properties": {"requeued": {"type": "array"},
+                                                           "not_found": {"type": "array"},
+                                                           "refused": {"type": "object"}}},
+                                           "What happened to each MessageId"), **BAD_REQUEST, **UNAUTHORIZED}}},
+        "/api/v1/messages/{message_id}/resend": {"post": {
+            "operationId": "resendMessage", "summary": "Resend one FAILED / ATTENTION message (same MessageId)",
+            "security": secured, "parameters": [message_id],
+            "responses": {"200": json_body({"type": "object", "required": ["message_id", "state"]}, "Queued again"),
+                          **UNAUTHORIZED, **NOT_FOUND,
+                          "409": problem("Not resendable in its state (the title says why)")}}},
+        "/api/v1/messages/{message_id}/edit-and-resend": {"post": {
+            "operationId": "editAndResend", "summary": "A corrected document as a new message linked to this one",
+            "security": secured, "parameters": [message_id],
+            "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+            "responses": {"202": json_body(ref("EditResult"), "Accepted and queued"),
+                          "200": json_body(ref("EditResult"), "The same document again"),
+                          "400": json_body({"anyOf": [ref("EditResult"), ref("Problem")]}, "Not XML or empty"),
+                          "409": json_body({"anyOf": [ref("EditResult"), ref("Problem")]},
+                                           "Not editable in its state, or a conflicting document number"),
+                          "413": problem("Body larger than the configured limit"),
+                          "422": json_body(ref("EditResult"), "XSD or business rules failed; every error located"),
+                          **UNAUTHORIZED, **NOT_FOUND}}},
         "/api/v1/messages/{message_id}/receipts": {"get": {
             "operationId": "getReceipts", "summary": "Receipts of a message in order", "security": secured,
             "parameters": [message_id],
-            "responses": {"200": _json({"type": "object", "required": ["message_id", "receipts"], "properties": {
-                "message_id": {"type": "string"}, "receipts": {"type": "array", "items": _ref("Receipt")}}},
+            "responses": {"200": json_body({"type": "object", "required": ["message_id", "receipts"], "properties": {
+                "message_id": {"type": "string"}, "receipts": {"type": "array", "items": ref("Receipt")}}},
                 "The receipts"), **UNAUTHORIZED, **NOT_FOUND}}},
         "/api/v1/certificate-numbers": {"post": {
             "operationId": "postCertificateNumber", "summary": "Next certificate number (证书号) for a type",
@@ -209,17 +237,17 @@ def document() -> dict[str, Any]:
                 "type": "object", "required": ["cert_type"], "properties": {
                     "cert_type": {"enum": sorted(TYPE_CODES)},
                     "year": {"type": "integer", "minimum": this_year - 1, "maximum": this_year}}}}}},
-            "responses": {"201": _json({"type": "object", "required": ["cert_no", "cert_type"], "properties": {
+            "responses": {"201": json_body({"type": "object", "required": ["cert_no", "cert_type"], "properties": {
                 "cert_no": {"type": "string"}, "cert_type": {"type": "string"}}}, "Issued"),
-                **BAD_REQUEST, **UNAUTHORIZED, "422": _problem("Unknown type, year out of range, serials used up")}}},
+                **BAD_REQUEST, **UNAUTHORIZED, "422": problem("Unknown type, year out of range, serials used up")}}},
         "/api/v1/inbox": {"get": {
             "operationId": "getInbox", "summary": "Events after a cursor (default: after the acknowledged one)",
             "security": secured,
-            "parameters": [_query("after", INT_ID, "return events with a greater cursor"),
-                           _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100")],
-            "responses": {"200": _json({"type": "object", "required": ["events", "next_cursor", "acked_through",
+            "parameters": [query_param("after", INT_ID, "return events with a greater cursor"),
+                           query_param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100")],
+            "responses": {"200": json_body({"type": "object", "required": ["events", "next_cursor", "acked_through",
                                                                         "has_more"], "properties": {
-                "events": {"type": "array", "items": _ref("Event")}, "next_cursor": {"type": "integer"},
+                "events": {"type": "array", "items": ref("Event")}, "next_cursor": {"type": "integer"},
                 "acked_through": {"type": "integer"}, "has_more": {"type": "boolean"}}}, "A page of events"),
                 **BAD_REQUEST, **UNAUTHORIZED}}},
         "/api/v1/inbox/ack": {"post": {
@@ -227,69 +255,71 @@ def document() -> dict[str, Any]:
             "security": secured,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["cursor"], "properties": {"cursor": INT_ID}}}}},
-            "responses": {"200": _json({"type": "object", "required": ["acked_through"], "properties": {
+            "responses": {"200": json_body({"type": "object", "required": ["acked_through"], "properties": {
                 "acked_through": {"type": "integer"}}}, "Where the acknowledged cursor stands now"),
-                **BAD_REQUEST, **UNAUTHORIZED, "409": _problem("The cursor is beyond this enterprise's last event")}}},
+                **BAD_REQUEST, **UNAUTHORIZED, "409": problem("The cursor is beyond this enterprise's last event")}}},
         "/api/v1/webhook": {
             "get": {"operationId": "getWebhook", "summary": "The enterprise's webhook", "security": secured,
-                    "responses": {"200": _json(_ref("Webhook"), "Registered"), **UNAUTHORIZED, **NOT_FOUND}},
+                    "responses": {"200": json_body(ref("Webhook"), "Registered"), **UNAUTHORIZED, **NOT_FOUND}},
             "put": {"operationId": "putWebhook", "summary": "Register or change the webhook (every event is POSTed "
                     "to it, signed with X-COGW-Signature)", "security": secured,
                     "requestBody": {"required": True,
-                                    "content": {"application/json": {"schema": _ref("WebhookRequest")}}},
-                    "responses": {"200": _json(_ref("Webhook"), "Saved; `secret` present when generated"),
-                                  **BAD_REQUEST, **UNAUTHORIZED, "422": _problem("URL or secret not acceptable"),
-                                  "503": _problem("Webhooks are not enabled (no secret key configured)")}},
+                                    "content": {"application/json": {"schema": ref("WebhookRequest")}}},
+                    "responses": {"200": json_body(ref("Webhook"), "Saved; `secret` present when generated"),
+                                  **BAD_REQUEST, **UNAUTHORIZED, "422": problem("URL or secret not acceptable"),
+                                  "503": problem("Webhooks are not enabled (no secret key configured)")}},
             "delete": {"operationId": "deleteWebhook", "summary": "Remove the webhook", "security": secured,
                        "responses": {"204": {"description": "Removed"}, **UNAUTHORIZED, **NOT_FOUND}}},
         "/api/v1/webhook/deliveries": {"get": {
             "operationId": "getDeliveries", "summary": "The delivery log: each event per destination, every attempt",
             "security": secured,
-            "parameters": [_query("event_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "X-COGW-Event-Id"),
-                           _query("state", {"enum": DELIVERY_STATES}, "only deliveries in this state"),
-                           _query("after", INT_ID, "deliveries with a greater id"),
-                           _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100")],
-            "responses": {"200": _json({"type": "object", "required": ["deliveries"], "properties": {
-                "deliveries": {"type": "array", "items": _ref("Delivery")}}}, "Deliveries, oldest first"),
+            "parameters": [query_param("event_id", {"type": "string", "pattern": "^[0-9a-f]{32}$"}, "X-COGW-Event-Id"),
+                           query_param("state", {"enum": DELIVERY_STATES}, "only deliveries in this state"),
+                           query_param("after", INT_ID, "deliveries with a greater id"),
+                           query_param("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "default 100")],
+            "responses": {"200": json_body({"type": "object", "required": ["deliveries"], "properties": {
+                "deliveries": {"type": "array", "items": ref("Delivery")}}}, "Deliveries, oldest first"),
                 **BAD_REQUEST, **UNAUTHORIZED}}},
         "/api/v1/webhook/deliveries/{delivery_id}/redeliver": {"post": {
             "operationId": "redeliver", "summary": "Queue a delivered or failed delivery again (log kept)",
-            "security": secured, "parameters": [_path_param("delivery_id", INT_ID, "delivery id")],
-            "responses": {"202": _json({"type": "object", "required": ["id", "state"], "properties": {
+            "security": secured, "parameters": [path_param("delivery_id", INT_ID, "delivery id")],
+            "responses": {"202": json_body({"type": "object", "required": ["id", "state"], "properties": {
                 "id": {"type": "integer"}, "state": {"const": "PENDING"}}}, "Queued"), **UNAUTHORIZED, **NOT_FOUND}}},
         "/api/v1/subscriptions": {
             "get": {"operationId": "listSubscriptions", "summary": "Subscriptions (订阅信息记录)", "security": secured,
-                    "parameters": [_query("include_cancelled", {"enum": ["true", "false"]}, "default false")],
-                    "responses": {"200": _json({"type": "object", "required": ["subscriptions"], "properties": {
-                        "subscriptions": {"type": "array", "items": _ref("Subscription")}}}, "Subscriptions"),
+                    "parameters": [query_param("include_cancelled", {"enum": ["true", "false"]}, "default false")],
+                    "responses": {"200": json_body({"type": "object", "required": ["subscriptions"], "properties": {
+                        "subscriptions": {"type": "array", "items": ref("Subscription")}}}, "Subscriptions"),
                         **BAD_REQUEST, **UNAUTHORIZED}},
             "post": {"operationId": "subscribe", "summary": "Subscribe (订阅)", "security": secured,
                      "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": _ref("SubscriptionRequest")}}},
-                     "responses": {"201": {**_json(_ref("Subscription"), "Created"),
+                         "schema": ref("SubscriptionRequest")}}},
+                     "responses": {"201": {**json_body(ref("Subscription"), "Created"),
                                            "headers": {"Location": {"schema": {"type": "string"}}}},
                                    **BAD_REQUEST, **UNAUTHORIZED,
-                                   "422": _problem("Field errors; each names its field and the manual's name")}}},
+                                   "422": problem("Field errors; each names its field and the manual's name")}}},
         "/api/v1/subscriptions/{subscription_id}": {
             "get": {"operationId": "getSubscription", "summary": "One subscription", "security": secured,
-                    "parameters": [_path_param("subscription_id", INT_ID, "subscription id")],
-                    "responses": {"200": _json(_ref("Subscription"), "The subscription"), **UNAUTHORIZED, **NOT_FOUND}},
+                    "parameters": [path_param("subscription_id", INT_ID, "subscription id")],
+                    "responses": {"200": json_body(ref("Subscription"), "The subscription"),
+                                  **UNAUTHORIZED, **NOT_FOUND}},
             "delete": {"operationId": "cancelSubscription", "summary": "Cancel (取消订阅); kept in the record",
                        "security": secured,
-                       "parameters": [_path_param("subscription_id", INT_ID, "subscription id")],
+                       "parameters": [path_param("subscription_id", INT_ID, "subscription id")],
                        "responses": {"204": {"description": "Cancelled"}, **UNAUTHORIZED, **NOT_FOUND}}},
         "/healthz": {"get": {"operationId": "healthz", "summary": "The process is alive", "security": [],
-                             "responses": {"200": _json({"type": "object", "required": ["status"]}, "Alive")}}},
+                             "responses": {"200": json_body({"type": "object", "required": ["status"]}, "Alive")}}},
         "/readyz": {"get": {"operationId": "readyz", "summary": "Database, migrations, keys, transports",
                             "security": [], "responses": {
-                                "200": _json({"type": "object", "required": ["status", "checks"]}, "Ready"),
-                                "503": _json({"type": "object", "required": ["status", "checks"]}, "Not ready")}}},
+                                "200": json_body({"type": "object", "required": ["status", "checks"]}, "Ready"),
+                                "503": json_body({"type": "object", "required": ["status", "checks"]}, "Not ready")}}},
         "/metrics": {"get": {"operationId": "metrics", "summary": "Prometheus metrics", "security": [],
                              "responses": {"200": {"description": "Prometheus text format",
                                                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/api/v1/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
-                                         "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")}}},
+                                         "responses": {"200": json_body({"type": "object"}, "OpenAPI 3.1")}}},
     }
+    paths.update(openapi_files.paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "CO Gateway ERP API", "version": "1",
@@ -298,7 +328,7 @@ def document() -> dict[str, Any]:
                                 "docs/erp-integration.md."},
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_files.SCHEMAS},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "cogw_<prefix>_<secret>"},
                                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
         },

@@ -333,3 +333,17 @@ def _exception_as(gw: Gateway, key: str, cert_no: str) -> None:
     r = gw.client.post(f"/api/v1/certificates/{cert_no}/print-exceptions", json={"reason": "NO_PAPER"},
                        headers=gw.h(key))
     assert r.status_code == 201, r.get_json()
+
+
+def test_malformed_requests_are_refused_with_4xx_never_500(gw: Gateway) -> None:
+    """Found by schemathesis: non-object JSON bodies, sizes too large to quantize, ids beyond SQL INTEGER."""
+    for method, path in (("put", "/api/v1/agent-print-authorisations/0"), ("patch", "/api/v1/seals/1"),
+                         ("post", "/api/v1/prints/batch"), ("post", "/api/v1/certificates/X1/print-exceptions")):
+        r = getattr(gw.client, method)(path, json=[None, None], headers=gw.h())
+        assert r.status_code in (400, 404), (method, path, r.status_code)
+    r = gw.client.post("/api/v1/signatures", headers=gw.h(), json={
+        "image_base64": "iVBORw0KGgo=", "holder_name": "张三", "width_mm": "20", "height_mm": 8.3e154})
+    assert r.status_code == 422
+    assert any(e["field"] == "height_mm" for e in r.get_json()["errors"])
+    for path in ("/api/v1/seals/2147483648", "/api/v1/signatures/2147483648/image"):
+        assert gw.client.get(path, headers=gw.h()).status_code == 404
