@@ -118,7 +118,7 @@ def gateway_env(mock: Mock, database_url: str, pki_dir: Path, passphrase: str, a
     """GACC over SFTP, CCPIT over HTTP; short polls, leases and backoff so a run takes minutes."""
     return {**os.environ, "GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),
             "GATEWAY_PKI_PASSPHRASE": passphrase, "GATEWAY_LOG_LEVEL": "WARNING",
-            "GATEWAY_DISPATCH_POLL_SECONDS": "0.2", "GATEWAY_RECEIPT_POLL_SECONDS": "0.1",
+            "GATEWAY_DISPATCH_POLL_SECONDS": "0.5", "GATEWAY_RECEIPT_POLL_SECONDS": "0.2",
             "GATEWAY_LEADER_RETRY_SECONDS": "0.5", "GATEWAY_LEASE_SECONDS": "4",
             "GATEWAY_MAX_ATTEMPTS": "40", "GATEWAY_RETRY_BASE_SECONDS": "0.2", "GATEWAY_RETRY_CAP_SECONDS": "2",
             "GATEWAY_AUTHORITY_GACC_PORT": str(mock.sftp_port), "GATEWAY_AUTHORITY_GACC_USERNAME": SFTP_USER,
