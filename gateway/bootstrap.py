@@ -22,7 +22,9 @@ from adapters.smtp import SmtpConfig, SmtpMailer
 from adapters.webhook import HttpWebhookSender
 from gateway.archive import FileArchive
 from gateway.config import Settings, SettingsError
+from gateway.db.blankform_reads import BlankFormReads
 from gateway.db.certificate_marks import CertificateMarks
+from gateway.db.draft_store import SqlDraftStore
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.erp_store import SqlErpStore
 from gateway.db.leader import LeaderLock
@@ -30,7 +32,10 @@ from gateway.db.migrate import upgrade
 from gateway.db.print_store import SqlPrintStore
 from gateway.db.product_reads import ProductReads
 from gateway.db.store import SqlStore
+from gateway.db.supplement_reads import SupplementReads
 from gateway.db.ui_reads import UiReads
+from gateway.db.verification_drafts import VerificationDrafts
+from gateway.db.verification_reads import VerificationReads
 from gateway.domain.retry import ErrorClass, RetryPolicies, RetryPolicy
 from gateway.services.dispatch import (
     DispatchConfig,
@@ -93,9 +98,34 @@ class Container:
         return ProductReads(make_session_factory(self.engine))
 
     @cached_property
+    def verification_reads(self) -> VerificationReads:
+        """核查互动 records projected from the stored records, answers and receipts (scoped)."""
+        return VerificationReads(make_session_factory(self.engine))
+
+    @cached_property
+    def verification_drafts(self) -> VerificationDrafts:
+        """Uploaded materials and saved cost details of verification records, until 提交."""
+        return VerificationDrafts(make_session_factory(self.engine))
+
+    @cached_property
+    def blankform_reads(self) -> BlankFormReads:
+        """空白证单 projected from the allocations, write-offs, voids and receipts (scoped)."""
+        return BlankFormReads(make_session_factory(self.engine))
+
+    @cached_property
+    def supplement_reads(self) -> SupplementReads:
+        """出口报关单补录 projected from the supplements and their receipts (scoped)."""
+        return SupplementReads(make_session_factory(self.engine))
+
+    @cached_property
     def certificate_marks(self) -> CertificateMarks:
         """The declarant's archive / delete marks on the certificate list (hide, never remove)."""
         return CertificateMarks(make_session_factory(self.engine))
+
+    @cached_property
+    def drafts(self) -> SqlDraftStore:
+        """暂存 certificate drafts of the entry form (declared through intake, alone or in a batch)."""
+        return SqlDraftStore(make_session_factory(self.engine))
 
     @cached_property
     def validator(self) -> Validator:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -132,6 +132,14 @@ class SqlPrintTransaction:
         return [_print(r) for r in self.s.scalars(select(pm.CertificatePrint)
                                                    .where(pm.CertificatePrint.enterprise_id == enterprise_id)
                                                    .order_by(pm.CertificatePrint.cert_no))]
+
+    def print_records_for(self, enterprise_id: str, cert_nos: Sequence[str]) -> dict[str, PrintRecord]:
+        """The print records that exist for these certificates (none is made: a list page only reads)."""
+        if not cert_nos:
+            return {}
+        rows = self.s.scalars(select(pm.CertificatePrint).where(pm.CertificatePrint.enterprise_id == enterprise_id,
+                                                                pm.CertificatePrint.cert_no.in_(set(cert_nos))))
+        return {r.cert_no: _print(r) for r in rows}
 
     def set_print_state(self, print_pk: int, *, at: datetime, kind: str, actor: str, detail: str = "",
                         ref: str = "", layout_status: str | None = None, print_status: str | None = None,

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.db import models as m
-from gateway.services.ports import UserInfo
+from gateway.db.ui_models import UserEvent as UserEventRow
+from gateway.services.ports import UserEvent, UserInfo, UserRecord
 
 
 def _user(row: m.User) -> UserInfo:
@@ -52,6 +53,20 @@ class PeopleSql:
     def disable_user(self, user_id: int, at: datetime) -> None:
         self.s.execute(update(m.User).where(m.User.id == user_id)
                        .values(disabled_at=at, session_version=m.User.session_version + 1))
+
+    def users_of(self, enterprise_id: str) -> list[UserRecord]:
+        rows = self.s.scalars(select(m.User).where(m.User.enterprise_id == enterprise_id).order_by(m.User.username))
+        return [UserRecord(r.id, r.enterprise_id or "", r.username, r.role, r.created_at, r.disabled_at) for r in rows]
+
+    def record_user_event(self, enterprise_id: str | None, *, actor: str, action: str, username: str, detail: str,
+                          at: datetime) -> None:
+        self.s.add(UserEventRow(at=at, enterprise_id=enterprise_id, actor=actor[:80], action=action,
+                                username=username, detail=detail[:200]))
+
+    def user_events(self, enterprise_id: str, *, limit: int) -> list[UserEvent]:
+        rows = self.s.scalars(select(UserEventRow).where(UserEventRow.enterprise_id == enterprise_id)
+                              .order_by(UserEventRow.id.desc()).limit(limit))
+        return [UserEvent(r.at, r.actor, r.action, r.username, r.detail) for r in rows]
 
     def add_principal(self, agent_id: str, principal_id: str) -> bool:
         if self.s.get(m.Principal, (agent_id, principal_id)) is not None:

@@ -136,6 +136,10 @@ class UiReads:
                               "reasons": json.loads(r.reasons_json), "issued_at": iso(r.issued_at)}
                              for r in receipts],
                 "document": None if cert is None else {**cert, "reasons": json.loads(cert["reasons_json"])},
+                # edit-and-resend links (only ids of the same enterprise can be linked)
+                "supersedes": row.supersedes or "",
+                "superseded_by": s.scalar(select(m.Message.message_id).where(
+                    m.Message.supersedes == row.message_id, m.Message.enterprise_id.in_(scope)).limit(1)) or "",
             }
 
     def owned_message_ids(self, scope: Sequence[str], message_ids: Sequence[str]) -> list[str]:

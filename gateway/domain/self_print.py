@@ -32,6 +32,7 @@ NAME_MAX = 25  # l.1336 印章名称 最多25个汉字
 REMARK_MAX = 200  # l.1352 / l.1489 备注 最多200个汉字
 IMAGE_MAX_BYTES = 1024 * 1024  # *assumed*: the manual names no file size; a 600 dpi seal scan crop is far below
 IMAGE_MIN_PIXELS = 100  # *assumed*: fewer pixels than this cannot print sharply at 45 mm
+IMAGE_MAX_PIXELS = 36_000_000  # the manual's scan, a whole A4 page at 600 dpi (4961 × 7016), and no more
 IMAGE_FORMATS = ("JPEG", "PNG")
 
 REASON_TEXT = MappingProxyType({
@@ -195,6 +196,9 @@ def _image_problems(image: bytes, what: str) -> list[Problem]:
     info = image_info(image)
     if info is None:
         return [Problem("STAMP.IMAGE_FORMAT", "image", "the image must be a JPG/JPEG scan (or a PNG)", field_cn)]
+    if info.width * info.height > IMAGE_MAX_PIXELS:  # checked before anything decodes it (decompression bombs)
+        return [Problem("STAMP.IMAGE_PIXELS", "image", f"the image is {info.width} × {info.height} pixels; at most "
+                        f"{IMAGE_MAX_PIXELS} pixels (an A4 page at 600 dpi) are accepted", field_cn)]
     if min(info.width, info.height) < IMAGE_MIN_PIXELS:
         return [Problem("STAMP.IMAGE_PIXELS", "image", f"the image is {info.width} × {info.height} pixels; at least "
                         f"{IMAGE_MIN_PIXELS} on each side are needed to print sharply (scan at 600 dpi)", field_cn)]
@@ -257,13 +261,22 @@ def copy_problem(state: PrintState) -> Problem | None:
     return None
 
 
+def archive_problem(state: PrintState) -> Problem | None:
+    """Why the certificate cannot be archived (归档) now: only printed ones are."""
+    if state.status != PrintStatus.PRINTED:
+        return Problem("PRINT.ARCHIVE", "print_status", f"only printed certificates are archived, this one is "
+                       f"{state.status.value}", "归档状态")
+    return None
+
+
 def after_original(state: PrintState) -> PrintState:
     return PrintState(state.cert_type, state.layout, PrintStatus.PRINTED)
 
 
 def archive(state: PrintState) -> PrintState:
-    if state.status != PrintStatus.PRINTED:
-        raise ValueError(f"only printed certificates are archived, this one is {state.status.value}")
+    problem = archive_problem(state)
+    if problem:
+        raise ValueError(problem.message)
     return PrintState(state.cert_type, state.layout, PrintStatus.ARCHIVED)
 
 
@@ -273,16 +286,24 @@ class ExceptionOutcome:
     state: PrintState
 
 
-def exception_problem(state: PrintState, reason: str, detail: str) -> Problem | None:
-    if reason not in REASON_ACTION:
-        return Problem("PRINTEXC.REASON", "reason", f"reason {reason!r} is not one of "
-                       + ", ".join(f"{k} ({v})" for k, v in REASON_TEXT.items()), "打印异常原因")
+def exception_state_problem(state: PrintState) -> Problem | None:
+    """Why no print exception can be filed for the certificate now, whatever the reason."""
     if not eligible(state.cert_type):
         return Problem("PRINTEXC.TYPE_NOT_ELIGIBLE", "cert_type", f"type {state.cert_type} is not self-printed",
                        "证书类别")
     if state.status == PrintStatus.PENDING:
         return Problem("PRINTEXC.NOT_PRINTED", "print_status", "only printed certificates can have a print "
                        "exception (已打印证书列表)", "打印状态")
+    return None
+
+
+def exception_problem(state: PrintState, reason: str, detail: str) -> Problem | None:
+    if reason not in REASON_ACTION:
+        return Problem("PRINTEXC.REASON", "reason", f"reason {reason!r} is not one of "
+                       + ", ".join(f"{k} ({v})" for k, v in REASON_TEXT.items()), "打印异常原因")
+    state_problem = exception_state_problem(state)
+    if state_problem:
+        return state_problem
     if REASON_ACTION[reason] == "NEW_LAYOUT" and not detail.strip():
         return Problem("PRINTEXC.DETAIL_REQUIRED", "detail", f"reason {reason} needs the problem details",
                        "原产地证书打印文件问题详情")

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from gateway.services.errors import GatewayError
@@ -37,6 +37,12 @@ _N, _R, _P = 2**14, 8, 1
 class PeopleError(GatewayError, ValueError):
     """Bad input for a user or principal record; the message names the field and the rule."""
 
+    @property
+    def field(self) -> str:
+        """The field the message starts with ("username: …" → "username"), or "" when it names none."""
+        head, sep, _ = str(self).partition(":")
+        return head if sep and head.isidentifier() else ""
+
 
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
@@ -60,28 +66,39 @@ def check_password(stored: str, password: str) -> bool:
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-def add_user(store: Store, *, enterprise_id: str | None, username: str, password: str, role: str) -> UserInfo:
-    """A user of ``enterprise_id``; role ``operator`` requires ``enterprise_id=None`` and no other role may."""
+def check_new_user(*, enterprise_id: str | None, username: str, password: str, role: str) -> str:
+    """The role's value if a user with these values may be created; raises PeopleError naming the field."""
     if not USERNAME.fullmatch(username):
         raise PeopleError("username: 3 to 64 characters, letters, digits and _ . @ - (starting with a letter "
                           "or digit)")
-    _check_password_rule(password)
+    check_password_rule(password)
     try:
         role_value = Role(role).value
     except ValueError:
         raise PeopleError(f"role: one of {', '.join(r.value for r in Role)}, got {role!r}") from None
     if (role_value == Role.OPERATOR) != (enterprise_id is None):
         raise PeopleError("enterprise: an operator belongs to no enterprise, every other role to exactly one")
+    return role_value
+
+
+def add_user(store: Store, *, enterprise_id: str | None, username: str, password: str, role: str,
+             actor: str = "cli") -> UserInfo:
+    """A user of ``enterprise_id``; role ``operator`` requires ``enterprise_id=None`` and no other role may.
+    ``actor`` (who does it) goes into the audit of user administration with the new user."""
+    role_value = check_new_user(enterprise_id=enterprise_id, username=username, password=password, role=role)
     with store.transaction() as tx:
         if enterprise_id is not None and tx.enterprise(enterprise_id) is None:
             raise PeopleError(f"enterprise: no enterprise {enterprise_id}; register it first")
         user = tx.add_user(enterprise_id, username, hash_password(password), role_value)
+        if user is not None:
+            tx.record_user_event(enterprise_id, actor=actor, action="create", username=username,
+                                 detail=f"role {role_value}", at=datetime.now(UTC))
     if user is None:
         raise PeopleError(f"username: {username!r} is taken")
     return user
 
 
-def _check_password_rule(password: str) -> None:
+def check_password_rule(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise PeopleError(f"password: at least {MIN_PASSWORD} characters")
 
@@ -93,11 +110,14 @@ def _existing(tx: Transaction, username: str) -> UserInfo:
     return found
 
 
-def set_password(store: Store, *, username: str, password: str) -> None:
+def set_password(store: Store, *, username: str, password: str, actor: str = "cli") -> None:
     """New password; every session of the user ends (the session version moves on)."""
-    _check_password_rule(password)
+    check_password_rule(password)
     with store.transaction() as tx:
-        tx.set_password_hash(_existing(tx, username).id, hash_password(password))
+        found = _existing(tx, username)
+        tx.set_password_hash(found.id, hash_password(password))
+        tx.record_user_event(found.enterprise_id or None, actor=actor, action="reset_password", username=username,
+                             detail="", at=datetime.now(UTC))
 
 
 def change_own_password(store: Store, user_id: int, *, current: str, new: str) -> None:
@@ -105,15 +125,18 @@ def change_own_password(store: Store, user_id: int, *, current: str, new: str) -
     found = user(store, user_id)
     if found is None or not check_password(found.password_hash, current):
         raise PeopleError("current password (当前密码): wrong password")
-    _check_password_rule(new)
+    check_password_rule(new)
     with store.transaction() as tx:
         tx.set_password_hash(found.id, hash_password(new))
 
 
-def disable_user(store: Store, *, username: str, at: datetime) -> None:
+def disable_user(store: Store, *, username: str, at: datetime, actor: str = "cli") -> None:
     """No more logins, and every open session ends at its next request."""
     with store.transaction() as tx:
-        tx.disable_user(_existing(tx, username).id, at)
+        found = _existing(tx, username)
+        tx.disable_user(found.id, at)
+        tx.record_user_event(found.enterprise_id or None, actor=actor, action="disable", username=username,
+                             detail="", at=at)
 
 
 def end_sessions(store: Store, user_id: int) -> None:

@@ -105,6 +105,29 @@ class UserInfo:
     session_version: int = field(default=0, repr=False)  # bumped to revoke every session of the user
 
 
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as the admin's user list shows it: disabled ones too."""
+
+    id: int
+    enterprise_id: str
+    username: str
+    role: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    """One entry of the audit of user administration: who did what to which user, when."""
+
+    at: datetime
+    actor: str
+    action: str  # create | disable | reset_password
+    username: str
+    detail: str
+
+
 class DuplicateMessage(Exception):
     """Another request stored a message with the same idempotency key first."""
 
@@ -185,6 +208,10 @@ class Transaction(Protocol):
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
     def bump_session_version(self, user_id: int) -> None: ...
     def disable_user(self, user_id: int, at: datetime) -> None: ...
+    def users_of(self, enterprise_id: str) -> list[UserRecord]: ...
+    def record_user_event(self, enterprise_id: str | None, *, actor: str, action: str, username: str, detail: str,
+                          at: datetime) -> None: ...
+    def user_events(self, enterprise_id: str, *, limit: int) -> list[UserEvent]: ...
     def add_principal(self, agent_id: str, principal_id: str) -> bool: ...
     def principals_of(self, agent_id: str) -> list[str]: ...
 

@@ -18,8 +18,10 @@ from lxml import etree
 
 from gateway.domain import self_print as rules
 from gateway.domain.certificate_rules import parse_certificate_number
-from gateway.domain.identifiers import org_code_is_valid
+from gateway.domain.identifiers import org_code_is_valid, resident_id_is_valid
 from gateway.domain.self_print import Problem
+from gateway.pdf import PdfError
+from gateway.pdf.images import decode
 from gateway.services.errors import GatewayError, NotFound
 from gateway.services.intake import IntakeResult, accept_message
 from gateway.services.ports import Clock, Store
@@ -94,10 +96,18 @@ def add_stamp(sp: SelfPrint, enterprise_id: str, kind: str, fields: dict[str, An
     if kind == "SIGNATURE" and not str(fields.get("holder_name") or "").strip():
         problems.append(Problem("SIGNATURE.DECLARANT_REQUIRED", "holder_name", "name the declarant who signed",
                                 "签名申报员名称"))
+    id_no = str(fields.get("holder_id_no") or "").strip()
+    if kind == "SIGNATURE" and not resident_id_is_valid(id_no):
+        # checked here, not only when the authorisation is sent: the same rule the XSD family applies
+        problems.append(Problem("SIGNATURE.ID_NUMBER_CHECK", "holder_id_no", f"{id_no!r} is not an 18-character "
+                                "resident ID number with a correct check character", "签名申报员身份证号"))
     if problems:
         raise SelfPrintRefused(problems)
     info = rules.image_info(image)
     assert info is not None  # check_stamp refused anything else
+    problems.extend(_decode_problems(image, info, draft.kind))
+    if problems:
+        raise SelfPrintRefused(problems)
     new = NewStamp(kind=kind, name=draft.name.strip(), seal_type=draft.seal_type, shape=draft.shape,
                    width_mm=draft.width_mm, height_mm=draft.height_mm, valid_from=draft.valid_from,
                    valid_to=draft.valid_to, holder_name=str(fields.get("holder_name") or "").strip(),
@@ -107,13 +117,57 @@ def add_stamp(sp: SelfPrint, enterprise_id: str, kind: str, fields: dict[str, An
         return tx.add_stamp(enterprise_id, new, at=sp.clock.now())
 
 
-def update_stamp(sp: SelfPrint, enterprise_id: str, stamp_id: int, *, enabled: bool | None = None,
-                 is_default: bool | None = None) -> StampRecord:
-    """Enable / disable (启用 / 停用) or make the default (设置默认); a disabled stamp cannot be the default."""
+def _decode_problems(image: bytes, info: rules.ImageInfo, kind: rules.StampKind) -> list[Problem]:
+    """The header said PNG or JPEG; the pixels must decode as that too (Pillow), or nothing is stored."""
+    field_cn = "印章图片" if kind == rules.StampKind.SEAL else "签名图片"
+    try:
+        decoded = decode(image, max_pixels=rules.IMAGE_MAX_PIXELS)
+    except PdfError as exc:
+        return [Problem("STAMP.IMAGE_DECODE", "image", str(exc), field_cn)]
+    if (decoded.format, decoded.width, decoded.height) != (info.format, info.width, info.height):
+        return [Problem("STAMP.IMAGE_DECODE", "image", f"the file's header says {info.format} {info.width} × "
+                        f"{info.height} but it decodes as {decoded.format} {decoded.width} × {decoded.height}",
+                        field_cn)]
+    return []
+
+
+def stamps(sp: SelfPrint, enterprise_id: str, kind: str) -> list[StampRecord]:
+    """The enterprise's seals (SEAL) or signatures (SIGNATURE), oldest first."""
+    with sp.prints.transaction() as tx:
+        return tx.stamps(enterprise_id, kind)
+
+
+def stamp(sp: SelfPrint, enterprise_id: str, kind: str, stamp_id: int) -> StampRecord:
+    """One seal or signature of the enterprise; another enterprise's (or the other kind's) is NotFound."""
+    with sp.prints.transaction() as tx:
+        found = tx.stamp(enterprise_id, stamp_id)
+    if found is None or found.kind != kind:
+        raise NotFound(f"no {kind.lower()} {stamp_id}")
+    return found
+
+
+def stamp_image(sp: SelfPrint, enterprise_id: str, kind: str, stamp_id: int) -> tuple[StampRecord, bytes]:
+    with sp.prints.transaction() as tx:
+        found, image = tx.stamp(enterprise_id, stamp_id), tx.stamp_image(enterprise_id, stamp_id)
+    if found is None or image is None or found.kind != kind:
+        raise NotFound(f"no {kind.lower()} {stamp_id}")
+    return found, image
+
+
+def agent_grants(sp: SelfPrint, enterprise_id: str) -> list[dict[str, object]]:
+    """代理打印授权 the enterprise gave (or withdrew), by agent organisation code."""
+    with sp.prints.transaction() as tx:
+        return tx.agent_grants(enterprise_id)
+
+
+def update_stamp(sp: SelfPrint, enterprise_id: str, stamp_id: int, *, kind: str | None = None,
+                 enabled: bool | None = None, is_default: bool | None = None) -> StampRecord:
+    """Enable / disable (启用 / 停用) or make the default (设置默认); a disabled stamp cannot be the default.
+    With ``kind``, a stamp of the other kind is NotFound (a seal id under /signatures)."""
     with sp.prints.transaction() as tx:
         current = tx.stamp(enterprise_id, stamp_id)
-        if current is None:
-            raise NotFound(f"no seal or signature {stamp_id}")
+        if current is None or kind not in (None, current.kind):
+            raise NotFound(f"no {(kind or 'seal or signature').lower()} {stamp_id}")
         if is_default and (enabled is False or (enabled is None and not current.enabled)):
             raise SelfPrintRefused([Problem("STAMP.DEFAULT_DISABLED", "is_default",
                                             "enable the seal or signature before making it the default", "是否默认")])
@@ -123,11 +177,12 @@ def update_stamp(sp: SelfPrint, enterprise_id: str, stamp_id: int, *, enabled: b
         return updated
 
 
-def delete_stamp(sp: SelfPrint, enterprise_id: str, stamp_id: int) -> None:
+def delete_stamp(sp: SelfPrint, enterprise_id: str, stamp_id: int, *, kind: str | None = None) -> None:
+    """删除: only a disabled seal or signature (停用后再删除)."""
     with sp.prints.transaction() as tx:
         current = tx.stamp(enterprise_id, stamp_id)
-        if current is None:
-            raise NotFound(f"no seal or signature {stamp_id}")
+        if current is None or kind not in (None, current.kind):
+            raise NotFound(f"no {(kind or 'seal or signature').lower()} {stamp_id}")
         problem = rules.can_delete_stamp(current.enabled)
         if problem:
             raise SelfPrintRefused([problem])

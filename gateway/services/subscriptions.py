@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,3 +37,20 @@ def subscribe(store: ErpStore, box: SecretBox | None, clock: Clock, enterprise_i
                           secret_sealed=None if secret is None or box is None else box.seal(str(secret)))
     with store.transaction() as tx:
         return SubscriptionResult(tx.add_subscription(new, clock.now()), [])
+
+
+def subscriptions_of(store: ErpStore, enterprise_ids: Sequence[str], *, include_cancelled: bool
+                     ) -> list[dict[str, Any]]:
+    """The subscriptions of several enterprises (a UI user's scope), each tagged with its enterprise."""
+    rows: list[dict[str, Any]] = []
+    with store.transaction() as tx:
+        for enterprise_id in enterprise_ids:
+            rows += [{**r, "enterprise_id": enterprise_id}
+                     for r in tx.subscriptions(enterprise_id, include_cancelled=include_cancelled)]
+    return sorted(rows, key=lambda r: int(r["id"]), reverse=True)
+
+
+def cancel(store: ErpStore, clock: Clock, enterprise_ids: Sequence[str], subscription_id: int) -> bool:
+    """取消订阅: the row stays, inactive. False when no enterprise of ``enterprise_ids`` has that subscription."""
+    with store.transaction() as tx:
+        return any(tx.cancel_subscription(e, subscription_id, clock.now()) for e in enterprise_ids)

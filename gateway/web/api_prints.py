@@ -137,8 +137,7 @@ def list_stamps(collection: str) -> Any:
     kind = _kind(collection)
     if kind is None:
         return _problem(404, f"no such collection {collection}")
-    with _container().print_store.transaction() as tx:
-        stamps = tx.stamps(g.enterprise_id, kind)
+    stamps = sp.stamps(_container().self_print, g.enterprise_id, kind)
     return jsonify({collection: [_stamp_json(s) for s in stamps]})
 
 
@@ -160,21 +159,15 @@ def post_stamp(collection: str) -> Any:
 
 
 @require_api_key
+@_answers_errors
 def get_stamp(collection: str, stamp_id: int) -> Any:
-    with _container().print_store.transaction() as tx:
-        stamp = tx.stamp(g.enterprise_id, stamp_id)
-    if stamp is None or stamp.kind != _kind(collection):
-        return _problem(404, f"no {collection[:-1]} {stamp_id}")
-    return jsonify(_stamp_json(stamp))
+    return jsonify(_stamp_json(sp.stamp(_container().self_print, g.enterprise_id, STAMP_KINDS[collection], stamp_id)))
 
 
 @require_api_key
+@_answers_errors
 def get_stamp_image(collection: str, stamp_id: int) -> Any:
-    with _container().print_store.transaction() as tx:
-        stamp = tx.stamp(g.enterprise_id, stamp_id)
-        image = tx.stamp_image(g.enterprise_id, stamp_id)
-    if stamp is None or image is None or stamp.kind != _kind(collection):
-        return _problem(404, f"no {collection[:-1]} {stamp_id}")
+    stamp, image = sp.stamp_image(_container().self_print, g.enterprise_id, STAMP_KINDS[collection], stamp_id)
     return Response(image, mimetype="image/png" if stamp.image_format == "PNG" else "image/jpeg")
 
 
@@ -185,23 +178,15 @@ def patch_stamp(collection: str, stamp_id: int) -> Any:
     enabled, is_default = body.get("enabled"), body.get("is_default")
     if any(v is not None and not isinstance(v, bool) for v in (enabled, is_default)):
         return _problem(400, 'send JSON {"enabled": true|false, "is_default": true|false}')
-    with _container().print_store.transaction() as tx:
-        current = tx.stamp(g.enterprise_id, stamp_id)
-    if current is None or current.kind != _kind(collection):
-        return _problem(404, f"no {collection[:-1]} {stamp_id}")
-    stamp = sp.update_stamp(_container().self_print, g.enterprise_id, stamp_id, enabled=enabled,
-                            is_default=is_default)
+    stamp = sp.update_stamp(_container().self_print, g.enterprise_id, stamp_id, kind=STAMP_KINDS[collection],
+                            enabled=enabled, is_default=is_default)
     return jsonify(_stamp_json(stamp))
 
 
 @require_api_key
 @_answers_errors
 def delete_stamp(collection: str, stamp_id: int) -> Any:
-    with _container().print_store.transaction() as tx:
-        current = tx.stamp(g.enterprise_id, stamp_id)
-    if current is None or current.kind != _kind(collection):
-        return _problem(404, f"no {collection[:-1]} {stamp_id}")
-    sp.delete_stamp(_container().self_print, g.enterprise_id, stamp_id)
+    sp.delete_stamp(_container().self_print, g.enterprise_id, stamp_id, kind=STAMP_KINDS[collection])
     return "", 204
 
 
@@ -229,8 +214,7 @@ def post_seal_authorisation() -> Any:
 @prints_api.get("/agent-print-authorisations")
 @require_api_key
 def list_agent_grants() -> Any:
-    with _container().print_store.transaction() as tx:
-        return jsonify({"agents": tx.agent_grants(g.enterprise_id)})
+    return jsonify({"agents": sp.agent_grants(_container().self_print, g.enterprise_id)})
 
 
 @prints_api.put("/agent-print-authorisations/<org_code>")

@@ -15,10 +15,17 @@ from gateway.web.api_prints import prints_api
 from gateway.web.erp_api import erp
 from gateway.web.openapi import openapi
 from gateway.web.ops import ops
+from gateway.web.ui_blank_forms import blank_forms
 from gateway.web.ui_certificate_actions import actions as certificate_actions
 from gateway.web.ui_declarant import declarant
+from gateway.web.ui_drafts import drafts
 from gateway.web.ui_engineer import ui
+from gateway.web.ui_prints import prints_ui
 from gateway.web.ui_products import products
+from gateway.web.ui_subscriptions import subscriptions
+from gateway.web.ui_supplements import supplements
+from gateway.web.ui_users import users
+from gateway.web.ui_verification import verification
 
 
 def create_app(container: Container) -> Flask:
@@ -39,6 +46,13 @@ def create_app(container: Container) -> Flask:
     app.register_blueprint(ops)
     app.register_blueprint(certificate_actions)
     app.register_blueprint(products)
+    app.register_blueprint(prints_ui)
+    app.register_blueprint(drafts)
+    app.register_blueprint(subscriptions)
+    app.register_blueprint(users)
+    app.register_blueprint(verification)
+    app.register_blueprint(supplements)
+    app.register_blueprint(blank_forms)
 
     @app.get("/")
     def root() -> Any:

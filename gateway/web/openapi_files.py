@@ -54,8 +54,9 @@ SCHEMAS: dict[str, Any] = {
                        "valid_from": nullable("string"), "valid_to": nullable("string")},
     },
     "StampRequest": {
-        "description": "印章制作 / 签名制作. A signature needs holder_name. The image is a PNG or JPEG scan within "
-                       "the manual's size limits; every rule is checked before anything is stored.",
+        "description": "印章制作 / 签名制作. A signature needs holder_name and holder_id_no (a resident ID number "
+                       "with a correct check character). The image is a PNG or JPEG scan within the manual's size "
+                       "limits, decoded before it is kept; every rule is checked before anything is stored.",
         "type": "object", "required": ["image_base64"],
         "properties": {**STAMP_FIELDS, "image_base64": {"type": "string", "contentEncoding": "base64", "minLength": 4,
                                                      "pattern": BASE64}},
@@ -67,7 +68,14 @@ SCHEMAS: dict[str, Any] = {
                        "layout_status": nullable("string"), "print_status": {"type": "string"},
                        "originals": {"type": "integer"}, "copies": {"type": "integer"},
                        "issue_date": nullable("string"), "events": {"type": "array"},
-                       "exceptions": {"type": "array"}},
+                       "exceptions": {"type": "array"},
+                       "available": {
+                           "type": "object", "description": "What may be done now: each kind of print (certificate, "
+                           "application, invoice, slip, original, copy) and action (archive, print_exception) → "
+                           "allowed, or the first rule that refuses it (the reason the UI shows next to its button)",
+                           "additionalProperties": {"type": "object", "required": ["allowed", "problem"],
+                                                    "properties": {"allowed": {"type": "boolean"},
+                                                                   "problem": nullable("object")}}}},
     },
 }
 

@@ -18,7 +18,8 @@ from gateway.services.intake import accept_message
 from gateway.services.numbering import NumberingError, allocate_cert_no
 from gateway.web import certificate_form as cf
 from gateway.web.access import container, current_user, declarant_route, not_found, scope
-from gateway.web.ui_declarant import STATUS_CN, cert_codec_bytes, certificate_data
+from gateway.web.ui_declarant import STATUS_CN, certificate_data
+from gateway.web.ui_entry import cert_codec_bytes
 
 actions = Blueprint("certificate_actions", __name__, url_prefix="/ui")
 

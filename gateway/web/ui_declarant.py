@@ -8,25 +8,25 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from gateway.db.ui_reads import PAGE, CertificateFilter, day_range
 from gateway.domain.certificate_actions import Action, allowed
 from gateway.domain.delivery import DocumentStatus
-from gateway.services.intake import accept_message
-from gateway.services.numbering import NumberingError, allocate_cert_no
+from gateway.services.drafts import open_drafts
 from gateway.web import certificate_form as cf
 from gateway.web.access import (
     container,
     current_user,
     declarant_route,
-    ensure_in_scope,
     filter_args,
     not_found,
     scope,
 )
 from gateway.web.chart_png import bar_png, pie_png
 from gateway.web.charts import bar_chart, pie_chart
+from gateway.web.print_view import certificate_prints, list_prints
+from gateway.web.ui_entry import form_post, read_form, render_form
 from messages import certificate as cert_codec
 from messages import envelope, safexml
 
@@ -66,9 +66,12 @@ def certificates() -> Any:
     rows = container().ui_reads.certificates(scope(), _cert_filter(), limit=PAGE + 1)
     for r in rows:
         r["actions"] = sorted(a.value for a in allowed(r["status"], archived=r["archived"]))
+    drafts = open_drafts(container().drafts, scope=scope(), cert_type=request.args.get("cert_type", ""),
+                         enterprise_id=request.args.get("enterprise", ""), limit=PAGE)
     return render_template("certificates.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=PAGE,
                            args=filter_args(CERT_FILTER_KEYS), status_cn=STATUS_CN, types=cf.FORM_TYPES,
-                           scope=scope(), actions=Action, archived=ARCHIVED)
+                           scope=scope(), actions=Action, archived=ARCHIVED, drafts=drafts,
+                           prints=list_prints(rows[:PAGE]))
 
 
 def _cell(value: str) -> str:
@@ -117,23 +120,7 @@ def certificate(message_id: str) -> Any:
     if detail is None or detail["family"] != "gacc_certificate":
         not_found(f"certificate {message_id}")
     return render_template("certificate.html", m=detail, data=certificate_data(detail["raw"]), status_cn=STATUS_CN,
-                           field_cn=cf.cn)
-
-
-def _enterprise_choice(form_value: str) -> str:
-    user = current_user()
-    assert user is not None
-    chosen = form_value or user.enterprise_id
-    ensure_in_scope(chosen, "such enterprise among yours and your principals")  # agents: principals only
-    return chosen
-
-
-def _render_form(form: cf.CertificateForm, issues: list[dict[str, Any]], status: int = 200) -> Any:
-    by_field, general = cf.errors_by_field(issues)
-    return render_template("certificate_form.html", form=form, head_fields=cf.head_fields(),
-                           goods_fields=cf.goods_fields(form.cert_type), invoice_fields=cf.INVOICE_FORM,
-                           type_name=cf.FORM_TYPES[form.cert_type], errors=by_field, general=general,
-                           issues=issues, scope=scope(), cn=cf.cn), status
+                           field_cn=cf.cn, prints=certificate_prints(detail))
 
 
 @declarant.route("/certificates/new/<cert_type>", methods=["GET", "POST"])
@@ -153,43 +140,9 @@ def certificate_new(cert_type: str) -> Any:
                 not_found(f"certificate {copy_of}")
             form = cf.from_data(cert_type, data, copy=True)
             form.enterprise_id = detail["enterprise_id"] if detail else ""
-            return _render_form(form, [])
-        return _render_form(_initial_form(cert_type, user.enterprise_id), [])
-
-    try:
-        form = cf.from_request(cert_type, request.form)
-    except cf.FormError as exc:
-        abort(400, description=str(exc))
-    form.enterprise_id = _enterprise_choice(form.enterprise_id)
-    if request.form.get("action") == "add_goods":
-        form.goods.append({n: "" for n, _ in cf.goods_fields(cert_type)})
-        return _render_form(form, [])
-    if request.form.get("action") == "add_invoice" and form.has_invoices:
-        form.invoices.append({n: "" for n, _ in cf.INVOICE_FORM})
-        return _render_form(form, [])
-    if not form.head.get("CertNo"):
-        try:
-            form.head["CertNo"] = allocate_cert_no(c.store, c.clock, enterprise_id=form.enterprise_id,
-                                                   cert_type=cert_type)
-        except NumberingError as exc:
-            return _render_form(form, [{"rule": "NUMBERING", "path": "/Certificate/CertificateHead/CertNo",
-                                        "message": str(exc), "field_cn": cf.cn("CertNo")}], 422)
-    if not form.head.get("DocumentNo"):
-        form.head["DocumentNo"] = f"UI-{form.head['CertNo']}"
-    raw = cert_codec_bytes(form)
-    result = accept_message(c.store, c.validator, c.clock, enterprise_id=form.enterprise_id, raw=raw,
-                            actor=f"ui:{user.username}")
-    if result.outcome in {"accepted", "duplicate"} and result.message_id:
-        flash(f"Certificate {form.head['CertNo']} declared (申报成功); it is on its way to customs.")
-        return redirect(url_for("declarant.certificate", message_id=result.message_id))
-    return _render_form(form, [i.as_dict() for i in result.issues], 422)
-
-
-def cert_codec_bytes(form: cf.CertificateForm) -> bytes:
-    from lxml import etree
-
-    return bytes(etree.tostring(cert_codec.encode(form.to_data()), xml_declaration=True, encoding="UTF-8",
-                                pretty_print=True))
+            return render_form(form, [])
+        return render_form(_initial_form(cert_type, user.enterprise_id), [])
+    return form_post(read_form(cert_type), None)
 
 
 def _initial_form(cert_type: str, enterprise_id: str) -> cf.CertificateForm:

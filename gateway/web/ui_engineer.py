@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from gateway.db.ui_reads import PAGE, MessageFilter, day_range
-from gateway.domain.delivery import DeliveryState
+from gateway.domain.delivery import RESENDABLE, DeliveryState
 from gateway.services.people import ENGINEER_ROLES, Role
-from gateway.services.ui_resend import edit_and_resend, resend
+from gateway.services.resend import EDITABLE_DOCUMENT, ResendResult, edit_and_resend, resend
 from gateway.web.access import container, current_user, engineer_route, filter_args, not_found, scope, ui_route
 from gateway.web.charts import line_chart
 
@@ -74,7 +74,11 @@ def message(message_id: str) -> Any:
     detail = container().ui_reads.message_detail(scope(), message_id)
     if detail is None:
         not_found(f"message {message_id}")
-    return render_template("message.html", m=detail)
+    doc_status = detail["document"]["status"] if detail["document"] else None
+    editable = (detail["state"] in {DeliveryState.FAILED, DeliveryState.REJECTED}
+                or (detail["state"] == DeliveryState.DONE and doc_status in EDITABLE_DOCUMENT))
+    return render_template("message.html", m=detail, resendable=detail["state"] in RESENDABLE,
+                           editable=editable and not detail["superseded_by"])
 
 
 @ui.get("/messages/<message_id>/signed.xml")
@@ -89,15 +93,18 @@ def message_signed(message_id: str) -> Any:
 
 def _resend(ids: list[str]) -> None:
     c = container()
-    owned = c.ui_reads.owned_message_ids(scope(), ids)
-    if len(owned) != len(set(ids)):
+    wanted = list(dict.fromkeys(ids))
+    if len(c.ui_reads.owned_message_ids(scope(), wanted)) != len(wanted):
         not_found("message")  # one id outside the scope: act on none, reveal nothing
-    outcomes = resend(c.store, c.clock, owned, actor=_actor())
-    done = [o for o in outcomes if o.resent]
-    flash(f"{len(done)} of {len(outcomes)} message(s) queued again.")
-    for o in outcomes:
-        if not o.resent:
-            flash(f"{o.message_id}: {o.detail}", "error")
+    # The delivery service checks the tenant itself: ask it once per enterprise of the caller's scope.
+    merged = ResendResult()
+    for enterprise_id in scope():
+        part = resend(c.store, c.clock, wanted, actor=_actor(), enterprise_id=enterprise_id)
+        merged.requeued += part.requeued
+        merged.refused.update(part.refused)
+    flash(f"{len(merged.requeued)} of {len(wanted)} message(s) queued again (same MessageId).")
+    for mid, why in merged.refused.items():
+        flash(f"{mid}: {why}", "error")
 
 
 @ui.post("/messages/<message_id>/resend")
@@ -124,6 +131,10 @@ def messages_retry() -> Any:
     return redirect(url_for("ui.messages", state=request.form.get("state", "")))
 
 
+#: not_editable: the message's state does not allow an edit (409); rejected / malformed / conflict: 422.
+EDIT_STATUS = {"not_editable": 409, "not_found": 404}
+
+
 @ui.route("/messages/<message_id>/edit", methods=["GET", "POST"])
 @engineer_route
 def message_edit(message_id: str) -> Any:
@@ -134,13 +145,14 @@ def message_edit(message_id: str) -> Any:
     if request.method == "GET":
         return render_template("message_edit.html", m=detail, raw=detail["raw"], issues=[])
     raw = request.form.get("raw", "").replace("\r\n", "\n")
-    result = edit_and_resend(c.store, c.validator, c.clock, enterprise_id=detail["enterprise_id"],
-                             original_id=message_id, raw=raw.encode(), actor=_actor())
+    result = edit_and_resend(c.store, c.validator, c.clock, detail["enterprise_id"], message_id, raw.encode(),
+                             _actor())
     if result.outcome in {"accepted", "duplicate"} and result.message_id:
-        flash(f"Edited copy of {message_id} accepted as {result.message_id}.")
+        flash(f"Edited copy of {message_id} accepted as {result.message_id}; it supersedes {message_id}.")
         return redirect(url_for("ui.message", message_id=result.message_id))
+    status = EDIT_STATUS.get(result.outcome, 422)
     return render_template("message_edit.html", m=detail, raw=raw, issues=[i.as_dict() for i in result.issues],
-                           outcome=result.outcome, new_id=result.message_id), 422
+                           outcome=result.outcome, new_id=result.message_id if status == 422 else None), status
 
 
 @ui.get("/quarantine")

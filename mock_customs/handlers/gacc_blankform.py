@@ -3,7 +3,7 @@
 Customs allocates serial ranges (``POST /admin/initiate/blank-form-allocation``). A write-off 核销 needs
 an issued certificate of the sender; its serials (or, by page count, the next free serials of the form
 type) must be allocated to the sender and not yet written off or voided. A void 作废 the same, without
-the certificate.
+the certificate. Once approved, every serial gets its own ``BlankFormReceipt`` 空白证单回执 (l.1850-1856).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mock_customs import wire
-from mock_customs.handlers.base import Plan, Review, as_list, first_listed, text
+from mock_customs.handlers.base import Plan, Review, as_list, beijing_time, first_listed, text
 from mock_customs.handlers.gacc_selfprint import cert_type_of
 
 if TYPE_CHECKING:
@@ -64,6 +64,20 @@ def _form_type_of_certificate(review: Review, path: str, form_type: str, cert_no
                     f" type {cert_type} of certificate {cert_no}")
 
 
+def form_receipts(review: Review, head: dict[str, Any], serials: list[str], status_code: str,
+                  status: str) -> list[tuple[str, str]]:
+    """One ``BlankFormReceipt`` per serial of an approved write-off / void (sent after the decision)."""
+    documents = []
+    for serial in serials:
+        documents.append(("BLANK_FORM_RECEIPT", wire.build_document("BLANK_FORM_RECEIPT", [
+            ("ReceiptId", f"{review.authority_id}-BF-{review.message_id[:12]}-{serial}"),
+            ("DocumentNo", text(head.get("DocumentNo")) or None), ("FormType", text(head.get("FormType"))),
+            ("Serial", serial), ("CertNo", text(head.get("CertNo")) or None), ("StatusCode", status_code),
+            ("Status", status), ("Text", f"空白证单 {serial} {status}"), ("IssuedAt", beijing_time(review.received_at)),
+        ])))
+    return documents
+
+
 class WriteOffHandler:
     family = "GACC_BLANKFORM"
 
@@ -103,8 +117,9 @@ class WriteOffHandler:
                 review.put(SERIAL, serial, "WRITTEN_OFF", effect)
         else:
             _check_serials(review, root, form_type, serials, "WRITTEN_OFF", effect, apply_mode)
+        documents = [] if review.findings else form_receipts(review, head, serials, "WRITTEN_OFF", "核销成功")
         return review.plan(approved_text=f"核销成功 {', '.join(serials)}", approved_status="核销成功",
-                           cert_no=cert_no)
+                           cert_no=cert_no, documents=documents)
 
 
 class VoidHandler:
@@ -121,8 +136,9 @@ class VoidHandler:
         _form_type_of_certificate(review, f"{root}/VoidHead/FormType", form_type, cert_no)
         serials = [text(s) for s in as_list((data.get("SerialList") or {}).get("Serial"))]
         _check_serials(review, root, form_type, serials, "VOIDED", {"FormType": form_type})
+        documents = [] if review.findings else form_receipts(review, head, serials, "VOIDED", "作废成功")
         return review.plan(approved_text=f"作废成功 {', '.join(serials)}", approved_status="作废成功",
-                           cert_no=cert_no or None)
+                           cert_no=cert_no or None, documents=documents)
 
 
 HANDLERS = {"BLANK_FORM_WRITEOFF": WriteOffHandler(), "BLANK_FORM_VOID": VoidHandler()}

@@ -4,6 +4,10 @@ Customs opens a record (``POST /admin/initiate/verification-request``: 待核查
 name an open record of the sender (PENDING or RETURNED 退回核查) in the state customs has, carry every
 material the record marks required, and the cost details of every product it asks for. Approved →
 核查中 IN_PROGRESS (no longer answerable) and a ``VerificationReceipt``.
+
+A material's file (``VerificationFile``) comes as its own message before the response: it is taken for
+an open record of the sender, of a material type the record lists (for the product it names, when the
+material is asked per product), and kept under the record by file name.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ if TYPE_CHECKING:
     from mock_customs.authority import Authority
 
 VERIFICATION = "verification"  # record kind, key = RecordNo: PENDING / RETURNED / IN_PROGRESS
+VERIFICATION_FILE = "verification_file"  # key = "<RecordNo>/<FileName>": RECEIVED
 OPEN = ("PENDING", "RETURNED")
 ROOT = "/VerificationResponse"
 
@@ -80,4 +85,37 @@ class VerificationResponseHandler:
                            documents=[("GACC_VERIFICATION_RECEIPT", receipt)])
 
 
-HANDLERS = {"GACC_VERIFICATION_RESPONSE": VerificationResponseHandler()}
+class VerificationFileHandler:
+    family = "GACC_VERIFICATION"
+
+    def plan(self, authority: Authority, intake: wire.Intake, received_at: datetime) -> Plan:
+        review = Review.of(authority, intake, received_at, self.family)
+        data = review.data
+        root = "/VerificationFile"
+        ent = data.get("Enterprise") or {}
+        review.require_identity(f"{root}/Enterprise/Uscc", text(ent.get("Uscc")), f"{root}/Enterprise/AplRegNo",
+                                text(ent.get("AplRegNo")))
+        record_no, file_type = text(data.get("RecordNo")), text(data.get("FileType"))
+        product, name = text(data.get("PreReviewNo")), text(data.get("FileName"))
+        record = review.record(VERIFICATION, record_no)
+        if record is None:
+            review.find("RECORD_UNKNOWN", f"{root}/RecordNo", f"verification record 核查记录单 (RecordNo)"
+                        f" {record_no} was not issued by {authority.authority_id} to {review.sender}")
+        elif record.status not in OPEN:
+            review.find("RECORD_NOT_OPEN", f"{root}/RecordNo", f"verification record {record_no} is"
+                        f" {record.status}: files are taken only for a record 待核查 (PENDING) or 退回核查 (RETURNED)")
+        else:
+            listed = {(text(m.get("FileType")), text(m.get("PreReviewNo")))
+                      for m in as_list(record.data.get("materials")) if isinstance(m, dict)}
+            if (file_type, product) not in listed:
+                where = f" for product {product}" if product else ""
+                review.find("MATERIAL_UNKNOWN", f"{root}/FileType", f"material type 电子资料 (FileType) {file_type}"
+                            f"{where} is not one record {record_no} lists")
+            else:
+                review.put(VERIFICATION_FILE, f"{record_no}/{name}", "RECEIVED",
+                           {"FileType": file_type, "PreReviewNo": product, "FileSize": text(data.get("FileSize"))})
+        return review.plan(approved_text="核查附件接收成功", approved_status="海关接收成功")
+
+
+HANDLERS = {"GACC_VERIFICATION_RESPONSE": VerificationResponseHandler(),
+            "GACC_VERIFICATION_FILE": VerificationFileHandler()}

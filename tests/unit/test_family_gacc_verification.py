@@ -171,6 +171,7 @@ def test_receipts_and_garbage_have_no_violations_and_never_raise() -> None:
     ("VerificationRecord", "GACC_VERIFICATION_RECORD", "inbound"),
     ("VerificationResponse", "GACC_VERIFICATION_RESPONSE", "outbound"),
     ("VerificationReceipt", "GACC_VERIFICATION_RECEIPT", "inbound"),
+    ("VerificationFile", "GACC_VERIFICATION_FILE", "outbound"),
 ])
 def test_catalogue_entries(root: str, message_type: str, direction: str) -> None:
     entry = lookup(f"{{{NS}}}{root}")

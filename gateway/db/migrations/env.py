@@ -7,6 +7,8 @@ from alembic import context
 from gateway.db import (
     erp_models,  # noqa: F401  (registers the ERP hand-back tables)
     print_models,  # noqa: F401  (registers the self-print tables)
+    ui_models,  # noqa: F401  (registers the UI's drafts and user audit)
+    verification_models,  # noqa: F401  (registers the verification draft tables)
 )
 from gateway.db.engine import make_engine
 from gateway.db.models import Base

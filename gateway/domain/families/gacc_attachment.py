@@ -63,8 +63,8 @@ RULES: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _violation(rule_id: str, field: str, message: str) -> Violation:
-    return Violation(rule_id, f"{ROOT}/{field}", message, FIELD_CN.get(field, ""))
+def _violation(rule_id: str, field: str, message: str, root: str = ROOT) -> Violation:
+    return Violation(rule_id, f"{root}/{field}", message, FIELD_CN.get(field, ""))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,26 +126,28 @@ def _certificate(data: Mapping[str, Any]) -> Iterator[Violation]:
         )
 
 
-def _size(declared_text: str, size: int) -> Iterator[Violation]:
+def _size(declared_text: str, size: int, root: str) -> Iterator[Violation]:
     declared = int(declared_text) if declared_text.isascii() and declared_text.isdecimal() else None
     limit = f"at most {MAX_FILE_BYTES} bytes (4 MB) per file"
     if size > MAX_FILE_BYTES:
-        yield _violation("ATTACHMENT.CONTENT.TOO_LARGE", "FileContent", f"the file is {size} bytes, {limit}")
+        yield _violation("ATTACHMENT.CONTENT.TOO_LARGE", "FileContent", f"the file is {size} bytes, {limit}", root)
     elif declared is not None and declared > MAX_FILE_BYTES:
-        yield _violation("ATTACHMENT.CONTENT.TOO_LARGE", "FileSize", f"FileSize is {declared} bytes, {limit}")
+        yield _violation("ATTACHMENT.CONTENT.TOO_LARGE", "FileSize", f"FileSize is {declared} bytes, {limit}", root)
     if declared != size:
         yield _violation(
             "ATTACHMENT.CONTENT.SIZE_MISMATCH",
             "FileSize",
             f"FileSize says {declared_text or 'nothing'} but the decoded content is {size} bytes "
             f"(truncated or wrongly encoded file?)",
+            root,
         )
 
 
-def _pdf(pdf: bytes) -> Iterator[Violation]:
+def _pdf(pdf: bytes, root: str) -> Iterator[Violation]:
     if not pdf.startswith(PDF_MAGIC):
         yield _violation(
-            "ATTACHMENT.CONTENT.NOT_PDF", "FileContent", "attachments are PDF files: the content must start with %PDF-"
+            "ATTACHMENT.CONTENT.NOT_PDF", "FileContent", "attachments are PDF files: the content must start with %PDF-",
+            root,
         )
         return
     pages = count_pages(pdf)
@@ -154,6 +156,7 @@ def _pdf(pdf: bytes) -> Iterator[Violation]:
             "ATTACHMENT.PDF.NO_PAGES",
             "FileContent",
             "no page object (/Type /Page) found: the PDF is damaged, encrypted or empty",
+            root,
         )
     elif len(pdf) > MAX_PAGE_BYTES * pages:
         yield _violation(
@@ -161,21 +164,27 @@ def _pdf(pdf: bytes) -> Iterator[Violation]:
             "FileContent",
             f"{len(pdf)} bytes for {pages} page(s) is {len(pdf) / pages / 1024:.0f} KB per page, "
             f"at most 300 KB per page (compress the PDF)",
+            root,
         )
+
+
+def file_violations(data: Mapping[str, Any], root: str = ROOT) -> list[Violation]:
+    """The file rules (PDF, 4 MB, 300 KB per page) of a decoded document with ``FileName``, ``FileSize`` and
+    base64 ``FileContent`` below ``root``: shared by certificate attachments and verification materials."""
+    found: list[Violation] = []
+    name = text_of(data, "FileName")
+    if not name.lower().endswith(".pdf"):
+        found.append(_violation("ATTACHMENT.FILE_NAME.NOT_PDF", "FileName",
+                                f"attachments are PDF files (*.pdf), got {name!r}", root))
+    pdf = _decoded(text_of(data, "FileContent"))
+    if pdf is None:
+        found.append(_violation("ATTACHMENT.CONTENT.NOT_PDF", "FileContent", "FileContent is not valid base64", root))
+        return found
+    found += _size(text_of(data, "FileSize"), len(pdf), root)
+    found += _pdf(pdf, root)
+    return found
 
 
 def check(data: Mapping[str, Any]) -> list[Violation]:
     """Every rule violation of one decoded attachment; bad input is reported, never raised."""
-    found = list(_certificate(data))
-    name = text_of(data, "FileName")
-    if not name.lower().endswith(".pdf"):
-        found.append(
-            _violation("ATTACHMENT.FILE_NAME.NOT_PDF", "FileName", f"attachments are PDF files (*.pdf), got {name!r}")
-        )
-    pdf = _decoded(text_of(data, "FileContent"))
-    if pdf is None:
-        found.append(_violation("ATTACHMENT.CONTENT.NOT_PDF", "FileContent", "FileContent is not valid base64"))
-        return found
-    found += _size(text_of(data, "FileSize"), len(pdf))
-    found += _pdf(pdf)
-    return found
+    return list(_certificate(data)) + file_violations(data)

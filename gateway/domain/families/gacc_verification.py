@@ -18,6 +18,9 @@ pre-review). Once customs stored the response the record is 核查中 (l.1762-17
 - a product's cost details appear once per pre-review key, and obey ``product_review``'s arithmetic
   (rule ids PRODUCT.*, shared with the product family).
 
+``VerificationFile`` carries one uploaded material (the response names it by ``FileName``): the USCC check
+and the certificate attachments' file rules (PDF only, ≤ 4 MB, ≤ 300 KB per page; ``gacc_attachment``).
+
 The inbound record gets the USCC check only (the other rules are about the enterprise's answer).
 """
 
@@ -29,12 +32,17 @@ from types import MappingProxyType
 from typing import Any
 
 from gateway.domain import product_review as pr
+from gateway.domain.families import gacc_attachment as attachment
 from gateway.domain.identifiers import uscc_is_valid
 from gateway.domain.violations import Violation
 
 FAMILY = "gacc_verification"
 ROOT = "/VerificationResponse"
 RECORD_ROOT = "/VerificationRecord"
+FILE_ROOT = "/VerificationFile"
+#: The file rules a ``VerificationFile`` shares with certificate attachments.
+FILE_RULES = ("ATTACHMENT.FILE_NAME.NOT_PDF", "ATTACHMENT.CONTENT.NOT_PDF", "ATTACHMENT.CONTENT.TOO_LARGE",
+              "ATTACHMENT.CONTENT.SIZE_MISMATCH", "ATTACHMENT.PDF.NO_PAGES", "ATTACHMENT.PDF.PAGE_TOO_LARGE")
 
 
 class VerificationStatus(StrEnum):
@@ -77,6 +85,7 @@ RULES: Mapping[str, str] = MappingProxyType({
     "VERIFICATION.ATTACHMENT_NAME_DUPLICATE": "an attached file name appears once (files are referenced by name)",
     "VERIFICATION.PRODUCT_DUPLICATE": "a product's cost details (PreReviewNo) appear once",
     **pr.COST_RULES,
+    **{rule: f"VerificationFile: {attachment.RULES[rule]}" for rule in FILE_RULES},
 })
 
 
@@ -142,6 +151,8 @@ def _products(data: Mapping[str, Any]) -> list[Violation]:
 def check(data: Mapping[str, Any]) -> list[Violation]:
     if "Record" in data:  # the inbound verification record
         return _uscc(data, RECORD_ROOT)
+    if "FileContent" in data:  # one uploaded material
+        return _uscc(data, FILE_ROOT) + attachment.file_violations(data, FILE_ROOT)
     head = pr.child(data, "Head")
     if not head:
         return []  # the receipt, or nothing we know
