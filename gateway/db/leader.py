@@ -111,6 +111,11 @@ class LeaderLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+        if self._pg_locked:
+            # Unlock before closing: the server ends a closed session asynchronously, and a follower
+            # retrying on its own session at once must find the lock free.
+            with contextlib.suppress(Exception):  # a dead session has released it already
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (LEADER_LOCK_KEY,))
         self._drop_conn()
 
     def _drop_conn(self) -> None:
