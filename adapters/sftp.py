@@ -1,8 +1,12 @@
 """SFTP transport (paramiko).
 
-Outbound: upload to ``<outbox>/.<name>.tmp``, check the size with ``stat``, then ``posix_rename`` to
-``<outbox>/<name>`` (plain ``rename`` when the server lacks ``posix-rename@openssh.com``), so the
-receiver, which skips names starting with ``.``, only ever sees complete files. If ``<outbox>/<name>``
+Outbound: upload to ``<outbox>/.<name>.<tag>.tmp``, check the size with ``stat``, then ``posix_rename``
+to ``<outbox>/<name>`` (plain ``rename`` when the server lacks ``posix-rename@openssh.com``), so the
+receiver, which skips names starting with ``.``, only ever sees complete files. ``<tag>`` is random per
+transport instance: this process's retry overwrites its own partial file, while another process uploading
+the same MessageId at the same moment (a worker whose lease ran out mid-upload, and the one that took the
+message over) never opens (and truncates) the file this one is writing. A process killed mid-upload leaves
+its dot-file behind; the receiver ignores it. If ``<outbox>/<name>``
 already exists with the same size, nothing is uploaded and ``already_present=True`` is returned (a
 retry after a crash between the rename and the caller's commit).
 
@@ -27,6 +31,7 @@ import hmac
 import io
 import logging
 import posixpath
+import secrets
 import socket
 import stat
 import threading
@@ -130,6 +135,7 @@ class SftpTransport:
         self._transport: paramiko.Transport | None = None
         self._sftp: paramiko.SFTPClient | None = None
         self._posix_rename = True  # until the server says otherwise
+        self._tmp_tag = secrets.token_hex(4)  # our own temporary names (see the module docstring)
         self._archive_ready = False
         self._pinned = parse_host_key(config.known_host_key) if config.known_host_key else None
 
@@ -153,7 +159,7 @@ class SftpTransport:
         check_file_name(item.name)
         outbox = self.config.outbox_dir
         final = posixpath.join(outbox, item.name)
-        tmp = posixpath.join(outbox, f".{item.name}.tmp")
+        tmp = posixpath.join(outbox, f".{item.name}.{self._tmp_tag}.tmp")
         content = item.content
 
         def op(sftp: paramiko.SFTPClient) -> SendResult:

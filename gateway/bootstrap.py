@@ -237,8 +237,13 @@ class Container:
     def try_lead(self) -> bool:
         return self.leader.try_acquire()
 
+    def still_leads(self) -> bool:
+        return self.leader.confirm()
+
     def ingest_once(self) -> IngestReport:
-        return ingest_receipts(self.store, self.transports, self.verifiers, self.clock, validator=self.validator)
+        # The actor names the process: the history shows which leader applied each receipt.
+        return ingest_receipts(self.store, self.transports, self.verifiers, self.clock, validator=self.validator,
+                               actor=f"receipts@{self.worker_id}")
 
     def folder_once(self) -> FolderReport:
         """Take complete OutBox files, then write new receipts into InBoxes."""

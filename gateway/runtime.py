@@ -11,7 +11,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from adapters.sftp_mailbox_server import MailboxSftpServer
 from gateway.bootstrap import Container
-from gateway.web.app import create_app
 from scheduler.jobs import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -53,6 +52,8 @@ def start(container: Container, *, host: str = "127.0.0.1", port: int = 8080, we
     s = container.settings
     folders = bool(s.folder_root) if folders is None else folders
     if web:
+        from gateway.web.app import create_app  # here: a worker (web=False) restarts without Flask and the UI
+
         server = make_server(host, port, create_app(container), threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="cogw-web", daemon=True)
         thread.start()

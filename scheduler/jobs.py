@@ -5,7 +5,9 @@ Two kinds of jobs:
   of them can run against PostgreSQL;
 - singleton jobs (receipt polling, receipt-timeout sweep, retention): run only in the process that holds
   the leader lock (see gateway.db.leader). Every process tries to lead every ``leader_retry_seconds``,
-  so when the leader dies another one takes over. The job store is in memory, never shared.
+  so when the leader dies another one takes over. Each singleton tick first confirms the lock is still
+  held (a lost PostgreSQL session loses it at once, not at the next check) and steps down if not. The
+  job store is in memory, never shared.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Runner(Protocol):
     def sweep_once(self) -> Any: ...
     def retention_once(self) -> Any: ...
     def try_lead(self) -> bool: ...
+    def still_leads(self) -> bool: ...
     def folder_once(self) -> Any: ...
     def deliver_webhooks_once(self) -> Any: ...
 
@@ -55,6 +58,7 @@ class Leadership:
         self.sched, self.runner = sched, runner
         self.receipt_seconds, self.retention_seconds = receipt_seconds, retention_seconds
         self.leading = threading.Event()
+        self._lock = threading.Lock()  # check() and the singleton ticks run on different pool threads
 
     def check(self) -> None:
         try:
@@ -62,22 +66,47 @@ class Leadership:
         except Exception:
             log.exception("leader check failed")
             lead = False
-        if lead and not self.leading.is_set():
-            log.info("this process leads: receipt polling, receipt timeouts and retention run here")
-            now = datetime.now(UTC)
-            self.sched.add_job(_guarded("receipts", self.runner.ingest_once), "interval",
-                               seconds=self.receipt_seconds, id="poll_receipts", next_run_time=now)
-            self.sched.add_job(_guarded("sweep", self.runner.sweep_once), "interval",
-                               seconds=max(self.receipt_seconds, 1.0), id="sweep_receipt_timeouts", next_run_time=now)
-            self.sched.add_job(_guarded("retention", self.runner.retention_once), "interval",
-                               seconds=self.retention_seconds, id="retention", next_run_time=now)
-            self.leading.set()
-        elif not lead and self.leading.is_set():
-            log.warning("lost the leader lock: singleton jobs stop here")
-            for job_id in SINGLETON_JOBS:
-                if self.sched.get_job(job_id) is not None:
-                    self.sched.remove_job(job_id)
-            self.leading.clear()
+        with self._lock:
+            if lead and not self.leading.is_set():
+                log.info("this process leads: receipt polling, receipt timeouts and retention run here")
+                now = datetime.now(UTC)
+                self.sched.add_job(self._while_leading("receipts", self.runner.ingest_once), "interval",
+                                   seconds=self.receipt_seconds, id="poll_receipts", next_run_time=now)
+                self.sched.add_job(self._while_leading("sweep", self.runner.sweep_once), "interval",
+                                   seconds=max(self.receipt_seconds, 1.0), id="sweep_receipt_timeouts",
+                                   next_run_time=now)
+                self.sched.add_job(self._while_leading("retention", self.runner.retention_once), "interval",
+                                   seconds=self.retention_seconds, id="retention", next_run_time=now)
+                self.leading.set()
+            elif not lead and self.leading.is_set():
+                self._step_down()
+
+    def _step_down(self) -> None:
+        log.warning("lost the leader lock: singleton jobs stop here")
+        for job_id in SINGLETON_JOBS:
+            if self.sched.get_job(job_id) is not None:
+                self.sched.remove_job(job_id)
+        self.leading.clear()
+
+    def _while_leading(self, name: str, fn: Any) -> Any:
+        """A singleton tick that runs only if the lock is still ours right now; else this process steps down
+        (and tries to lead again at the next check, like every other process)."""
+        tick = _guarded(name, fn)
+
+        def run() -> None:
+            try:
+                held = self.runner.still_leads()
+            except Exception:
+                log.exception("leader confirmation failed")
+                held = False
+            if held:
+                tick()
+                return
+            with self._lock:
+                if self.leading.is_set():
+                    self._step_down()
+
+        return run
 
 
 def build_scheduler(runner: Runner, *, dispatch_seconds: float, receipt_seconds: float,

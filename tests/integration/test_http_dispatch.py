@@ -11,7 +11,7 @@ from adapters.http import HttpConfig, HttpTransport
 from gateway.demo import sample_bytes
 from gateway.domain.retry import RetryPolicy
 from signing.pki import init_pki
-from tests.crash.faultproxy import FaultProxy, FaultRates
+from tests.integration.faultproxy import FaultProxy, FaultRates
 from tests.integration.test_mock_customs_http import ENTERPRISE as MOCK_ENTERPRISE
 from tests.integration.test_mock_customs_http import PASSPHRASE, TOKEN, running
 from tests.integration.world import ENT, World

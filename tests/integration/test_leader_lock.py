@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import psycopg
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from gateway.db.leader import LeaderLock
@@ -61,14 +63,19 @@ def test_a_leader_killed_with_sigkill_leaves_the_lock_to_the_next(database_url: 
 
 
 class FakeRunner:
-    def __init__(self, leads: list[bool]) -> None:
-        self.leads = leads
+    def __init__(self, leads: list[bool], still: bool = True) -> None:
+        self.leads, self.still = leads, still
+        self.ingested = 0
 
     def try_lead(self) -> bool:
         return self.leads.pop(0)
 
+    def still_leads(self) -> bool:
+        return self.still
+
     def dispatch_once(self, owner: str | None = None) -> None: ...
-    def ingest_once(self) -> None: ...
+    def ingest_once(self) -> None:
+        self.ingested += 1
     def sweep_once(self) -> None: ...
     def retention_once(self) -> None: ...
 
@@ -86,3 +93,64 @@ def test_singleton_jobs_run_only_while_leading() -> None:
     assert len(sched.get_jobs()) == len(SINGLETON_JOBS)
     leadership.check()  # lost the lock: stop polling here at once
     assert jobs() == set()
+
+
+def test_a_singleton_tick_runs_only_if_the_lock_is_still_held() -> None:
+    sched = BackgroundScheduler(timezone="UTC")  # never started: the jobs are driven directly
+    runner = FakeRunner([True])
+    leadership = Leadership(sched, runner, receipt_seconds=1, retention_seconds=60)
+    leadership.check()
+    poll = sched.get_job("poll_receipts")
+    poll.func()
+    assert runner.ingested == 1
+    runner.still = False  # lost between two leadership checks
+    poll.func()
+    assert runner.ingested == 1  # no receipt polling outside the leader
+    assert not leadership.leading.is_set() and sched.get_jobs() == []
+
+
+class LockRunner(FakeRunner):
+    """The real leader lock behind the runner's leadership calls; ingestion only counted."""
+
+    def __init__(self, lock: LeaderLock) -> None:
+        super().__init__([])
+        self.lock = lock
+
+    def try_lead(self) -> bool:
+        return self.lock.try_acquire()
+
+    def still_leads(self) -> bool:
+        return self.lock.confirm()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_leader_whose_session_the_server_ended_polls_no_more_receipts(database_url: str) -> None:
+    lock, rival = LeaderLock(database_url), LeaderLock(database_url)
+    runner = LockRunner(lock)
+    sched = BackgroundScheduler(timezone="UTC")  # never started: the jobs are driven directly
+    leadership = Leadership(sched, runner, receipt_seconds=1, retention_seconds=60)
+    try:
+        leadership.check()
+        poll = sched.get_job("poll_receipts")
+        poll.func()
+        assert runner.ingested == 1 and lock.confirm()
+        # The server ends the leader's session (an administrator, a failover, a cut connection): the
+        # advisory lock goes with it, and another process takes the lead.
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            ended = admin.execute("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                  " WHERE application_name = 'cogw-leader' AND datname = current_database()) t"
+                                  ).fetchone()
+        assert ended == (1,)
+        deadline = time.monotonic() + 30
+        while not rival.try_acquire():  # the server ends the session asynchronously: poll with a deadline
+            assert time.monotonic() < deadline, "the ended session's lock was never released"
+            time.sleep(0.1)
+        poll.func()  # the old leader's next tick comes before its next leadership check
+        assert runner.ingested == 1  # it did not poll: it confirmed the lock first and stepped down
+        assert not leadership.leading.is_set() and sched.get_jobs() == []
+        leadership.check()  # and it does not lead again while the rival holds the lock
+        assert sched.get_jobs() == []
+    finally:
+        lock.release()
+        rival.release()

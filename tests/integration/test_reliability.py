@@ -3,6 +3,10 @@ edit-and-resend, receipt timeout, quarantine re-processing, retention. The trans
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -179,6 +183,48 @@ def test_resend_is_refused_once_the_authority_answered_that_message_id(world: Wo
     assert world.view(mid)["state"] == "FAILED"  # type: ignore[arg-type]
     result = resend(world.store, world.clock, [mid], actor="ops")  # type: ignore[list-item]
     assert "edit-and-resend" in result.refused[mid]  # type: ignore[index]
+
+
+def signed_bytes(world: World, mid: str) -> bytes:
+    with world.store.transaction() as tx:
+        info = tx.message_for(ENT.id, mid)
+        assert info is not None
+        content = tx.payload(info.pk, "signed")
+    assert content
+    return content
+
+
+def cogw_resend(database_url: str, *args: str) -> dict:  # type: ignore[type-arg]
+    r = subprocess.run([sys.executable, "-m", "gateway.cli", "resend", *args], capture_output=True, text=True,
+                       env={**os.environ, "GATEWAY_DATABASE_URL": database_url}, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def test_the_cli_work_lists_resend_attention_and_failed_messages_and_nothing_else(world: World,
+                                                                                database_url: str) -> None:
+    failed = world.accept(sample_bytes("form_e_approved.xml")).message_id
+    assert failed is not None
+    fail_to_dead_letter(world, failed)
+    waiting = world.accept(sample_bytes("general_co_approved.xml")).message_id
+    assert waiting is not None
+    dispatch(world, RetryPolicies(), timeout=600)
+    world.clock.t += timedelta(seconds=601)
+    assert sweep_overdue_receipts(world.store, world.clock, actor="sweeper").overdue == 1
+    queued = world.accept(sample_bytes("form_e_returned.xml")).message_id
+    sent_before = {mid: signed_bytes(world, mid) for mid in (failed, waiting)}
+
+    assert cogw_resend(database_url, "--all-attention")["requeued"] == [waiting]
+    assert [world.view(m)["state"] for m in (failed, waiting, queued)] == ["FAILED", "QUEUED", "QUEUED"]  # type: ignore[arg-type]
+    assert cogw_resend(database_url, "--all-failed")["requeued"] == [failed]
+    view = world.view(failed)
+    assert view["state"] == "QUEUED" and view["attempts"] == 0  # a fresh attempt budget
+    assert world.view(waiting)["events"][-1]["reason"].startswith("resent by cli:")  # who, in the history
+
+    assert world.dispatch().sent == 3
+    for mid, content in sent_before.items():  # same MessageId, same signed bytes: not re-signed
+        assert world.transport.sent[f"{mid}.xml"].content == content
+        assert world.view(mid)["state"] == "SENT"
 
 
 # --- edit-and-resend ---------------------------------------------------------------------------------

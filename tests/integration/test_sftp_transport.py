@@ -6,6 +6,7 @@ directly on disk, the way the authority's side would see them.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from collections.abc import Iterator
@@ -91,7 +92,8 @@ def test_upload_is_visible_only_under_the_temporary_dot_name_until_complete(mail
 
     assert seen_mid_upload, "the progress callback never fired mid-upload"
     names, done, total = seen_mid_upload[0]
-    assert names == {f".{item.name}.tmp"}, names
+    (tmp_name,) = names
+    assert tmp_name.startswith(f".{item.name}.") and tmp_name.endswith(".tmp"), names
     assert 0 < done < total == len(item.content)
     assert os.listdir(mailbox.outbox) == [item.name]
     assert (mailbox.outbox / item.name).read_bytes() == item.content
@@ -120,17 +122,52 @@ def test_resend_of_a_file_already_present_reports_already_present_and_uploads_no
     assert os.listdir(mailbox.outbox) == [item.name]
 
 
-def test_resend_after_a_crash_mid_upload_overwrites_the_stale_temporary_file(
+def test_resend_after_a_crash_mid_upload_delivers_the_whole_file_not_the_stale_partial(
     mailbox: Mailbox, transport: SftpTransport
 ) -> None:
     item = _message(content=b"<Envelope>complete</Envelope>")
-    (mailbox.outbox / f".{item.name}.tmp").write_bytes(b"<Env")
+    stale = f".{item.name}.0badc0de.tmp"  # left by a process killed mid-upload
+    (mailbox.outbox / stale).write_bytes(b"<Env")
 
     result = transport.send(item)
 
     assert result.already_present is False
-    assert os.listdir(mailbox.outbox) == [item.name]
+    assert sorted(os.listdir(mailbox.outbox)) == sorted([item.name, stale])  # a dot-name: never picked up
     assert (mailbox.outbox / item.name).read_bytes() == item.content
+
+
+def test_two_uploads_of_one_message_at_once_never_deliver_a_mixed_file(mailbox: Mailbox) -> None:
+    """A worker whose lease ran out mid-upload and the worker that took the message over may upload the same
+    MessageId at the same time. Each must write its own temporary file: had they shared one, the second
+    writer's open (truncate) would cut away what the first had written, and the first would rename a file
+    with a hole into place, of the right size, for the authority to pick up."""
+    item = _message(content=os.urandom(2 * 1024 * 1024))
+    other = SftpTransport(mailbox.config(), progress=_abort_after_first_chunk)
+    started: list[str] = []
+
+    def the_other_worker_starts(_tmp: str, done: int, total: int) -> None:
+        if not started and 256 * 1024 < done < total:
+            started.append(_tmp)
+            with pytest.raises(TransportError, match="taken over"):
+                other.send(item)  # opens its temporary file and writes its first chunk, then stops
+
+    try:
+        with SftpTransport(mailbox.config(), progress=the_other_worker_starts) as t:
+            result = t.send(item)
+    finally:
+        other.close()
+
+    assert started and result.already_present is False
+    delivered = (mailbox.outbox / item.name).read_bytes()
+    assert len(delivered) == len(item.content)
+    assert hashlib.sha256(delivered).digest() == hashlib.sha256(item.content).digest(), "a mixed file was delivered"
+    leftovers = [n for n in os.listdir(mailbox.outbox) if n != item.name]
+    assert len(leftovers) == 1 and leftovers[0].startswith(f".{item.name}.")  # the other's partial, a dot-name
+
+
+def _abort_after_first_chunk(_tmp: str, done: int, total: int) -> None:
+    if 0 < done < total:
+        raise TransportError("upload taken over", transient=True)
 
 
 def test_send_replaces_a_present_file_of_a_different_size_atomically(

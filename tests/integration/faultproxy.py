@@ -1,5 +1,9 @@
 """A seeded fault-injecting HTTP proxy between the gateway's HTTP transport and mock customs.
 
+It stands for a reverse proxy or load balancer in front of the authority: the faults happen outside
+the authority, which never sees them (a 502 it never sent, a 503 before the request reaches it). Faults
+of the authority itself are the mock's own scenarios (docs/mock_customs.md); the crash test uses those.
+
 It forwards the authority API (``/api/v1/…``) and, at seeded random moments, answers instead of the
 authority: 503 with Retry-After before forwarding (the upload never arrived), 502 *after* forwarding
 (the upload arrived but the answer was lost, so the gateway retries a MessageId the authority has),
