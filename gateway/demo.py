@@ -23,6 +23,7 @@ from gateway.config import AuthorityEndpoint, Settings
 from gateway.mockproc import MockProcess, start_mock
 from gateway.runtime import Running, start
 from gateway.services.enterprises import issue_api_key, register_enterprise
+from gateway.services.people import add_user
 from gateway.services.ports import EnterpriseInfo
 from signing.pki import init_pki
 
@@ -93,6 +94,7 @@ def run_demo(*, check: bool, port: int = 8080, workdir: str = "var/demo", timeou
         settings = Settings(
             database_url=f"sqlite:///{root / 'gateway.db'}", pki_dir=str(pki),
             pki_passphrase=passphrase, dispatch_poll_seconds=0.3, receipt_poll_seconds=0.3,
+            cookie_secure=False,  # the demo serves plain http on loopback; production keeps Secure cookies
             authorities={"GACC": AuthorityEndpoint(authority="GACC", port=mock.sftp_port, username="gateway",
                                                    password=sftp_password, host_key=mock.host_public_key)},
         )
@@ -100,15 +102,16 @@ def run_demo(*, check: bool, port: int = 8080, workdir: str = "var/demo", timeou
         container.migrate()
         register_enterprise(container.store, ENTERPRISE)
         api_key = issue_api_key(container.store, ENTERPRISE.id, label="demo")
+        logins = _add_ui_users(container)
         _register_at_mock(mock, container)
         running = start(container, port=port)
         base = f"http://127.0.0.1:{running.port}"
         print(f"3. gateway API on {base}; enterprise {ENTERPRISE.id} registered with gateway and customs")
-        ok = _push_and_follow(base, api_key, timeout)
+        ok = _push_and_follow(base, api_key, timeout) and _ui_serves(base, logins)
         if check:
             print("demo check:", "PASSED" if ok else "FAILED")
             return 0 if ok else 1
-        _instructions(base, api_key, mock)
+        _instructions(base, api_key, mock, logins)
         signal.signal(signal.SIGTERM, _interrupt)  # stop the mock child on SIGTERM as on Ctrl-C
         try:
             while True:
@@ -156,9 +159,34 @@ def _push_and_follow(base: str, api_key: str, timeout: float) -> bool:
     return all(results)
 
 
-def _instructions(base: str, api_key: str, mock: MockProcess) -> None:
-    print(json.dumps({"api": base, "api_key": api_key, "mock_admin": mock.admin_url}, indent=2))
+def _add_ui_users(container: Container) -> dict[str, str]:
+    """One user per role of the sample enterprise, each with a fresh random password (printed, never stored)."""
+    logins = {}
+    for role in ("declarant", "engineer", "admin"):
+        password = secrets.token_urlsafe(12)
+        add_user(container.store, enterprise_id=ENTERPRISE.id, username=f"demo-{role}", password=password,
+                 role=role, actor="demo")
+        logins[f"demo-{role}"] = password
+    return logins
+
+
+def _ui_serves(base: str, logins: dict[str, str]) -> bool:
+    """The declarant logs in to the web UI and sees the certificates the samples produced."""
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as ui:
+        page = ui.get("/login").text
+        token = page.split('name="csrf_token" value="', 1)[-1].split('"', 1)[0]
+        r = ui.post("/login", data={"csrf_token": token, "username": "demo-declarant",
+                                    "password": logins["demo-declarant"]})
+        good = r.status_code == 200 and ui.get("/ui/certificates").status_code == 200
+    print(f"6. web UI at {base}/ui/: {'ok ' if good else 'BAD'} demo-declarant logs in and sees the certificates")
+    return good
+
+
+def _instructions(base: str, api_key: str, mock: MockProcess, logins: dict[str, str]) -> None:
+    print(json.dumps({"api": base, "api_key": api_key, "mock_admin": mock.admin_url, "ui": f"{base}/ui/",
+                      "ui_logins": logins}, indent=2))
     print(f"""
+Open {base}/ui/ in a browser and log in as demo-declarant, demo-engineer or demo-admin (passwords above).
 The gateway keeps running. Try:
   curl -s -H 'Authorization: Bearer {api_key}' -H 'Content-Type: application/xml' \\
        --data-binary @gateway/samples/form_e_approved.xml {base}/api/v1/messages
