@@ -6,6 +6,7 @@ Kept beside gateway.db.store rather than in it: each method is its own short tra
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -127,11 +128,14 @@ class SqlErpStore:
         return f"{first.get('rule')}: {first.get('path')}: {first.get('message')}{more}"
 
     # --- Excel exports -------------------------------------------------------------------------------------
-    def certificates_created(self, enterprise_id: str, since: datetime, until: datetime) -> list[CertificateRow]:
+    def certificates_created(self, scope: Sequence[str], since: datetime, until: datetime) -> list[CertificateRow]:
+        # a certificate the declarant deleted is hidden everywhere, as in the UI's list and statistics
         stmt = (select(m.Certificate, m.Message).join(m.Message, m.Message.id == m.Certificate.message_pk)
-                .where(m.Certificate.enterprise_id == enterprise_id, m.Certificate.created_at >= since,
-                       m.Certificate.created_at < until, m.Message.state != "REJECTED")
+                .where(m.Certificate.enterprise_id.in_(scope), m.Certificate.deleted_at.is_(None),
+                       m.Certificate.created_at >= since, m.Certificate.created_at < until,
+                       m.Message.state != "REJECTED")
                 .order_by(m.Certificate.created_at.desc(), m.Certificate.id.desc()))
         with self.sessions() as s:
             return [CertificateRow(c.cert_no, c.cert_type, c.document_no, c.dest_country, c.status, c.created_at,
-                                   c.status_at, msg.message_id, msg.state) for c, msg in s.execute(stmt).all()]
+                                   c.status_at, msg.message_id, msg.state, c.enterprise_id)
+                    for c, msg in s.execute(stmt).all()]

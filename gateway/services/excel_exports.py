@@ -1,10 +1,14 @@
 """Excel exports (seed 001): the certificate list (certificates created within one month, 证书查询 → 导出)
-and business statistics (第十一章 业务统计: by certificate type, by month, by status)."""
+and business statistics (第十一章 业务统计: by certificate type, by month, by status).
+
+Both read the certificates of a scope: the ERP API's enterprise, or a UI user's enterprise with the
+principals an agent declares for."""
 
 from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -37,10 +41,13 @@ class CertificateRow:
     status_at: datetime
     message_id: str
     message_state: str
+    enterprise_id: str
 
 
 class CertificateQueries(Protocol):
-    def certificates_created(self, enterprise_id: str, since: datetime, until: datetime) -> list[CertificateRow]: ...
+    def certificates_created(self, scope: Sequence[str], since: datetime, until: datetime) -> list[CertificateRow]:
+        """Accepted, not deleted certificates of the enterprises in ``scope`` created in [since, until)."""
+        ...
 
 
 def one_month_before(now: datetime) -> datetime:
@@ -54,14 +61,16 @@ def one_month_before(now: datetime) -> datetime:
     return now.replace(year=year, month=month, day=min(now.day, 28))
 
 
-def certificate_list(queries: CertificateQueries, enterprise_id: str, now: datetime) -> bytes:
-    rows = queries.certificates_created(enterprise_id, one_month_before(now), now + timedelta(seconds=1))
+def certificate_list(queries: CertificateQueries, scope: Sequence[str], now: datetime) -> bytes:
+    """The certificates of ``scope`` created within one month before ``now`` (ch. 5 Excel 导出:
+    可导出证书创建日期为一个月内的证书信息)."""
+    rows = queries.certificates_created(scope, one_month_before(now), now + timedelta(seconds=1))
     headers = ["证书号 CertNo", "证书类型 CertType", "单据编号 DocumentNo", "目的国/地区 DestCountry",
                "单据状态 Status", "状态 StatusCode", "创建时间 CreatedAt", "状态时间 StatusAt", "MessageId",
-               "报文状态 MessageState"]
+               "报文状态 MessageState", "企业 Enterprise"]  # new columns go last: ERP readers go by position
     body: list[list[object]] = [
         [r.cert_no, r.cert_type, r.document_no, r.dest_country, STATUS_CN.get(r.status, r.status), r.status,
-         _local(r.created_at), _local(r.status_at), r.message_id, r.message_state] for r in rows]
+         _local(r.created_at), _local(r.status_at), r.message_id, r.message_state, r.enterprise_id] for r in rows]
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -74,7 +83,7 @@ def statistics(queries: CertificateQueries, enterprise_id: str, start: date, end
     """Counts of certificates created from `start` to `end` (inclusive, China dates)."""
     since = datetime.combine(start, datetime.min.time(), CHINA_TIME).astimezone(UTC)
     until = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA_TIME).astimezone(UTC)
-    rows = queries.certificates_created(enterprise_id, since, until)
+    rows = queries.certificates_created((enterprise_id,), since, until)
     total = len(rows)
     wb = Workbook()
     ws = wb.active

@@ -19,7 +19,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_STATISTICS_DAYS = 3 * 366
 
 
-def _xlsx(data: bytes, name: str) -> Response:
+def xlsx_response(data: bytes, name: str) -> Response:
+    """A workbook download (the UI's exports answer the same way)."""
     return Response(data, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                   "Cache-Control": "no-store"})
 
@@ -27,7 +28,7 @@ def _xlsx(data: bytes, name: str) -> Response:
 @api_excel.get("/templates/goods.xlsx")
 @require_api_key
 def get_goods_template() -> Any:
-    return _xlsx(goods_template(), "goods.xlsx")
+    return xlsx_response(goods_template(), "goods.xlsx")
 
 
 @api_excel.post("/goods/import")
@@ -49,7 +50,7 @@ def post_goods_import() -> Any:
 @require_api_key
 def get_certificates_xlsx() -> Any:
     c = _container()
-    return _xlsx(certificate_list(c.erp_store, g.enterprise_id, c.clock.now()), "certificates.xlsx")
+    return xlsx_response(certificate_list(c.erp_store, (g.enterprise_id,), c.clock.now()), "certificates.xlsx")
 
 
 @api_excel.get("/statistics.xlsx")
@@ -64,4 +65,4 @@ def get_statistics_xlsx() -> Any:
         return _problem(400, "from and to must be dates as yyyy-MM-dd")
     if end < start or end - start > timedelta(days=MAX_STATISTICS_DAYS):
         return _problem(400, f"from must not be after to, and the period at most {MAX_STATISTICS_DAYS} days")
-    return _xlsx(statistics(c.erp_store, g.enterprise_id, start, end), f"statistics-{start}-{end}.xlsx")
+    return xlsx_response(statistics(c.erp_store, g.enterprise_id, start, end), f"statistics-{start}-{end}.xlsx")

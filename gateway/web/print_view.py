@@ -66,6 +66,13 @@ def list_prints(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             if (r["enterprise_id"], r["cert_no"]) in overview}
 
 
+def print_statuses(details: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """message_id → self-print status (PENDING when never printed) of certificate details (message_detail)."""
+    rows = [{**d, "cert_type": d["document"]["cert_type"]} for d in details]
+    views = list_prints(rows)
+    return {d["message_id"]: views.get(d["message_id"], {}).get("print_status", "PENDING") for d in details}
+
+
 def certificate_prints(detail: dict[str, Any]) -> dict[str, Any] | None:
     """The print panel of one certificate page: state, history, exception requests, what may be done."""
     if detail.get("family") != "gacc_certificate" or not printable(detail):

@@ -3,7 +3,8 @@ amend-and-reissue (更改重发证) and type conversion (单证转换).
 
 What each status allows comes from ``gateway.domain.certificate_actions``. Amendments are new
 CO_APPLICATION documents (CertStatus 1-3 with ModCertificate) declared through the same intake service
-as the ERP API, so the XSD and the business rules judge them; delete and archive only hide list rows.
+as the ERP API, so the XSD and the business rules judge them; delete and archive only hide list rows
+(archive once the self-print original was printed: the print status comes from the printing service).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gateway.services.intake import accept_message
 from gateway.services.numbering import NumberingError, allocate_cert_no
 from gateway.web import certificate_form as cf
 from gateway.web.access import container, current_user, declarant_route, not_found, scope
+from gateway.web.print_view import print_statuses
 from gateway.web.ui_declarant import STATUS_CN, certificate_data
 from gateway.web.ui_entry import cert_codec_bytes
 
@@ -47,10 +49,17 @@ def _selected() -> list[dict[str, Any]]:
     return rows
 
 
-def _allowed(detail: dict[str, Any]) -> frozenset[Action]:
+def _allowed(detail: dict[str, Any], print_status: str = "PENDING") -> frozenset[Action]:
     doc = detail["document"]
     data = certificate_data(detail["raw"]) or {}
-    return allowed(doc["status"], str(data.get("head", {}).get("CertStatus", "0")), archived=doc["archived"])
+    return allowed(doc["status"], str(data.get("head", {}).get("CertStatus", "0")), archived=doc["archived"],
+                   print_status=print_status)
+
+
+def _refusal(action: Action, detail: dict[str, Any], print_status: str) -> str:
+    doc = detail["document"]
+    return refusal(action, doc["status"], STATUS_CN.get(doc["status"], ""), archived=doc["archived"],
+                   cert_type=doc["cert_type"], print_status=print_status)
 
 
 @actions.post("/certificates/actions")
@@ -65,8 +74,9 @@ def certificate_action() -> Any:
     if not rows:
         flash(f"{action.label_cn} {action.value}: select at least one certificate (勾选证书)", "error")
         return _back()
-    refused = [f"{r['cert_no']}: {refusal(action, r['document']['status'], STATUS_CN.get(r['document']['status'], ''))}"
-               for r in rows if action not in _allowed(r)]
+    printed = print_statuses(rows) if action is Action.ARCHIVE else {}  # only archiving depends on printing
+    refused = [f"{r['cert_no']}: {_refusal(action, r, printed.get(r['message_id'], 'PENDING'))}"
+               for r in rows if action not in _allowed(r, printed.get(r["message_id"], "PENDING"))]
     if refused:
         flash("; ".join(refused), "error")
         return _back()
@@ -78,8 +88,8 @@ def certificate_action() -> Any:
     c = container()
     mark = LIST_MARKS[action]
 
-    def still_allowed(status: str, archived: bool) -> bool:  # re-checked under the row lock
-        return action in allowed(status, archived=archived)
+    def still_allowed(status: str, archived: bool, print_status: str) -> bool:  # re-checked under the row lock
+        return action in allowed(status, archived=archived, print_status=print_status)
 
     done = c.certificate_marks.mark(scope(), [r["message_id"] for r in rows], mark, c.clock.now(), still_allowed)
     if not done:
@@ -131,10 +141,8 @@ def amendment(message_id: str, operation: str) -> Any:
         not_found(f"amendment kind {operation}")
     detail, data = _original(message_id, action)
     if action not in _allowed(detail):
-        status = detail["document"]["status"]
         return _render(_form_of(action, detail, data), action, detail,
-                       [{"rule": "ACTION.NOT_ALLOWED", "path": "/", "message": refusal(action, status,
-                                                                                       STATUS_CN.get(status, ""))}],
+                       [{"rule": "ACTION.NOT_ALLOWED", "path": "/", "message": _refusal(action, detail, "PENDING")}],
                        409)
     if request.method == "GET":
         return _render(_form_of(action, detail, data), action, detail, [])

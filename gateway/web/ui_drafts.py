@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from gateway.services.drafts import MAX_BATCH, declare_drafts, delete_drafts, find_draft
 from gateway.services.excel_goods import goods_template
 from gateway.web import certificate_form as cf
 from gateway.web.access import container, current_user, declarant_route, not_found, scope
+from gateway.web.api_excel import xlsx_response
 from gateway.web.ui_entry import form_post, read_form, render_form
 
 drafts = Blueprint("drafts", __name__, url_prefix="/ui")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @drafts.route("/certificates/drafts/<int:draft_id>", methods=["GET", "POST"])
@@ -106,6 +106,4 @@ def drafts_delete() -> Any:
 @declarant_route
 def goods_template_xlsx() -> Any:
     """The Excel goods template (货物信息导入模板): Chinese headers, element names, one example line."""
-    return Response(goods_template(), mimetype=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="goods-template.xlsx"',
-                             "Cache-Control": "no-store"})
+    return xlsx_response(goods_template(), "goods-template.xlsx")

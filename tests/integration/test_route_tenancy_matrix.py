@@ -75,6 +75,7 @@ ROUTES: dict[str, str] = {
     "/ui/quarantine": "ui",
     "/ui/certificates": "ui",
     "/ui/certificates/export.csv": "ui",
+    "/ui/certificates/export.xlsx": "ui",
     "/ui/certificates/<message_id>": "ui",
     "/ui/certificates/new/<cert_type>": "ui",
     "/ui/certificates/actions": "ui",

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
+from http.cookies import SimpleCookie
+from pathlib import Path
 
+from adapters.memory import MemoryTransport
+from gateway.bootstrap import Container
+from gateway.config import load_settings
+from gateway.services.dispatch import DispatchConfig, dispatch_due
+from gateway.services.enterprises import register_enterprise
+from gateway.services.intake import accept_message
 from gateway.services.people import PeopleError, add_user, check_password, hash_password, login
+from gateway.web.app import create_app
 from tests.integration.ui_world import AGENT, OTHER, PASSWORD, PRINCIPAL, UiWorld, csrf_of
 
 
@@ -47,10 +57,30 @@ def test_pages_need_a_login_and_the_login_sets_a_hardened_cookie(ui_world: UiWor
     assert client.get("/ui/messages").status_code == 200
 
 
-def test_secure_cookie_is_the_default(ui_world: UiWorld) -> None:
-    from gateway.config import Settings
-
-    assert Settings().cookie_secure is True
+def test_login_in_the_default_configuration_sets_a_secure_httponly_samesite_cookie(
+        database_url: str, pki_dir: Path, pki_passphrase: str) -> None:
+    # configured the way a deployment is (GATEWAY_* variables), saying nothing about cookies
+    settings = load_settings({"GATEWAY_DATABASE_URL": database_url, "GATEWAY_PKI_DIR": str(pki_dir),
+                              "GATEWAY_PKI_PASSPHRASE": pki_passphrase})
+    c = Container(settings)
+    try:
+        c.migrate()
+        register_enterprise(c.store, AGENT)
+        add_user(c.store, enterprise_id=AGENT.id, username="agent-declarant", password=PASSWORD, role="declarant")
+        client = create_app(c).test_client()
+        https = {"base_url": "https://gateway.example"}
+        form = client.get("/login", **https).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        r = client.post("/login", data={"username": "agent-declarant", "password": PASSWORD,
+                                        "csrf_token": token.group(1)}, **https)
+        assert r.status_code == 302
+        (header,) = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("cogw_session=")]
+        cookie = SimpleCookie(header)["cogw_session"]
+        assert cookie["secure"] is True and cookie["httponly"] is True and cookie["samesite"] == "Lax", header
+        assert cookie["path"] == "/" and client.get("/ui/certificates", **https).status_code == 200
+    finally:
+        c.close()
 
 
 def test_every_ui_post_without_the_csrf_token_is_refused(ui_world: UiWorld) -> None:
@@ -192,6 +222,42 @@ def test_edit_and_resend_validates_the_edit_and_shows_errors(ui_world: UiWorld) 
         assert tx.message_view(AGENT.id, new_id)["supersedes"] == ui_world.agent_msg  # type: ignore[index]
 
 
+def _pre(page: str, element_id: str) -> str:
+    found = re.search(rf'<pre id="{element_id}">(.*?)</pre>', page, re.S)
+    assert found, f"no <pre id={element_id}>"
+    return found.group(1)
+
+
+def test_message_detail_shows_raw_signed_xml_and_validation_errors_escaped(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-engineer")
+    page = client.get(f"/ui/messages/{ui_world.agent_msg}").get_data(as_text=True)
+    assert "<pre id=\"signed\">" not in page and "not signed yet" in page  # queued: nothing signed yet
+    raw = _pre(page, "raw")
+    assert "&lt;DocumentNo&gt;AG-1&lt;/DocumentNo&gt;" in raw and "<DocumentNo>" not in raw
+
+    c = ui_world.container
+    dispatch_due(c.store, c.keystore, {"GACC": MemoryTransport()}, c.clock, DispatchConfig(owner="test"))
+    page = client.get(f"/ui/messages/{ui_world.agent_msg}").get_data(as_text=True)
+    signed = _pre(page, "signed")
+    assert ui_world.agent_msg in signed and "SignatureValue&gt;" in signed and "&lt;DocumentNo&gt;AG-1" in signed
+    assert "<" not in signed  # every tag of the envelope shown as text
+    stored = c.ui_reads.message_detail((AGENT.id,), ui_world.agent_msg)
+    assert stored is not None and html.unescape(signed) == stored["signed"]
+
+    # a rejected message: its errors in a table, the offending value escaped like the raw XML
+    bad = stored["raw"].replace("<OriCriteria>WO</OriCriteria>", "<OriCriteria>&lt;b&gt;&amp;</OriCriteria>", 1)
+    rejected = accept_message(c.store, c.validator, c.clock, enterprise_id=AGENT.id, raw=bad.encode(), actor="api")
+    assert rejected.outcome == "rejected" and rejected.message_id
+    page = client.get(f"/ui/messages/{rejected.message_id}").get_data(as_text=True)
+    errors = re.search(r"<h2>Validation errors</h2>(.*?)</table>", page, re.S)
+    assert errors, page
+    row = re.search(r"<tr><td>XSD.pattern</td>(.*?)</tr>", errors.group(1), re.S)
+    assert row and "/Certificate/CertificateList/Goods[1]/OriCriteria" in row.group(1)
+    assert "(got &#39;&lt;b&gt;&amp;&#39;)" in row.group(1) and "<b>" not in page
+    assert "&lt;OriCriteria&gt;&amp;lt;b&amp;gt;&amp;amp;&lt;/OriCriteria&gt;" in _pre(page, "raw")
+    assert "not signed yet" in page  # never sent
+
+
 def test_dashboard_counts_states_and_draws_the_throughput_chart(ui_world: UiWorld) -> None:
     _fail(ui_world, ui_world.agent_msg)
     page = ui_world.client("agent-engineer").get("/ui/dashboard").get_data(as_text=True)
@@ -266,6 +332,37 @@ def test_form_e_entry_form_prefills_declares_and_shows_rule_errors_next_to_the_f
     assert "数据已发往海关" not in detail and "暂存" in detail  # queued, not sent yet
     certs = client.get("/ui/certificates").get_data(as_text=True)
     assert "E26350100001" in certs and "agent-declarant" in certs  # allocated number, clerk recorded
+
+
+def test_general_co_entry_form_declares_and_shows_rule_errors_next_to_the_field(ui_world: UiWorld) -> None:
+    client = ui_world.client("agent-declarant")
+    page = client.get("/ui/certificates/new/C")
+    assert page.status_code == 200 and "一般原产地证书 (general CO)" in page.get_data(as_text=True)
+    fields = _form_e_fields(page.get_data(as_text=True))
+    assert fields["head.AplRegNo"] == AGENT.reg_no and fields["head.EntUscc"] == AGENT.id  # initial values
+    assert fields["head.OrgCode"] == "2300"  # no general CO yet: carried over from the agent's Form E
+    general = {k: v for k, v in COMPLETE.items() if k not in {"goods-1.ICompPrpr", "goods-1.OriCriteria"}}
+    form = {**fields, **general, "csrf_token": csrf_of(client, "/ui/certificates/new/C"), "enterprise_id": AGENT.id,
+            "action": "declare", "head.DestCountryCode": "USA", "goods-1.OriCriteria": "WO"}
+    r = client.post("/ui/certificates/new/C", data=form)
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    # a general CO carries no origin criterion: the error sits in the goods-1 OriCriteria cell, in English
+    # with the manual's Chinese field name
+    cell = re.search(r'name="goods-1\.OriCriteria"[^>]*>(.*?)</td>', body, re.S)
+    assert cell, body
+    assert "ORIGIN.C.NONE_ALLOWED" in cell.group(1) and "原产地标准" in cell.group(1)
+    assert "a general certificate (C) has no origin criterion" in cell.group(1)
+    assert re.search(r'name="goods-1\.OriCriteria"[^>]*class="invalid"', body)
+
+    form["goods-1.OriCriteria"] = ""
+    r = client.post("/ui/certificates/new/C", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    message_id = r.headers["Location"].rsplit("/", 1)[-1]
+    detail = ui_world.container.ui_reads.message_detail((AGENT.id,), message_id)
+    assert detail is not None and detail["state"] == "QUEUED"
+    assert detail["document"]["cert_type"] == "C" and detail["cert_no"].startswith("C26350100001")
+    assert "<CertType>C</CertType>" in detail["raw"] and "<DestCountryCode>USA</DestCountryCode>" in detail["raw"]
 
 
 def test_rcep_form_has_invoices_and_checks_goods_invoice_numbers(ui_world: UiWorld) -> None:
