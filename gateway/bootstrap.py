@@ -28,6 +28,7 @@ from gateway.db.certificate_marks import CertificateMarks
 from gateway.db.draft_store import SqlDraftStore
 from gateway.db.engine import make_engine, make_session_factory
 from gateway.db.erp_store import SqlErpStore
+from gateway.db.filelock import FileLock, sqlite_lock_path
 from gateway.db.leader import LeaderLock
 from gateway.db.migrate import upgrade
 from gateway.db.print_store import SqlPrintStore
@@ -215,6 +216,11 @@ class Container:
     @cached_property
     def leader(self) -> LeaderLock:
         return LeaderLock(self.settings.database_url)
+
+    @cached_property
+    def dispatch_lock(self) -> FileLock:
+        """Held by the one process that delivers from a SQLite database (see gateway.runtime.claim_dispatch)."""
+        return FileLock(sqlite_lock_path(self.settings.database_url, ".dispatch.lock"))
 
     @cached_property
     def archive(self) -> FileArchive:

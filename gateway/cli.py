@@ -148,6 +148,12 @@ def _serve(args: argparse.Namespace, *, web: bool, dispatch: bool, receipts: boo
     if c.settings.is_sqlite and workers > 1:
         print("SQLite supports one worker; use PostgreSQL (GATEWAY_DATABASE_URL) to run more", file=sys.stderr)
         return 2
+    if dispatch:
+        try:
+            runtime.claim_dispatch(c)  # held until the process ends; runtime.start finds it taken by us
+        except runtime.DispatcherRunning as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
     c.migrate()
     running = runtime.start(c, host=getattr(args, "host", "127.0.0.1"), port=getattr(args, "port", 8080),
                             web=web, dispatch=dispatch, receipts=receipts, workers=workers)

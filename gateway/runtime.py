@@ -11,10 +11,28 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from adapters.sftp_mailbox_server import MailboxSftpServer
 from gateway.bootstrap import Container
+from gateway.services.errors import GatewayError
 from scheduler.jobs import build_scheduler
 
 log = logging.getLogger(__name__)
 DEFAULT_FOLDER_SFTP_PORT = 2223
+
+
+class DispatcherRunning(GatewayError):
+    """Another process already delivers from this SQLite database."""
+
+
+def claim_dispatch(container: Container) -> None:
+    """SQLite is single-worker (DESIGN.md: no SKIP LOCKED, one writer): a second process that would deliver
+    from the same database is refused. A no-op on PostgreSQL, and when this process holds the lock already."""
+    lock = container.dispatch_lock
+    if not container.settings.is_sqlite or lock.try_acquire():
+        return
+    pid = lock.holder_pid()
+    raise DispatcherRunning(
+        f"another process{f' (pid {pid})' if pid else ''} already delivers from this SQLite database: it holds "
+        f"the lock file {lock.path.resolve()}. SQLite supports one worker; use PostgreSQL "
+        "(GATEWAY_DATABASE_URL) to run more")
 
 
 @dataclass
@@ -34,6 +52,7 @@ class Running:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
         self.container.leader.release()
+        self.container.dispatch_lock.release()  # after the scheduler: no delivery is running any more
         if self.folder_sftp is not None:
             self.folder_sftp.stop()
         if self.server is not None:
@@ -51,6 +70,8 @@ def start(container: Container, *, host: str = "127.0.0.1", port: int = 8080, we
     server = thread = sched = None
     s = container.settings
     folders = bool(s.folder_root) if folders is None else folders
+    if dispatch:
+        claim_dispatch(container)  # before anything starts; `cogw demo` and the CLI alike
     if web:
         from gateway.web.app import create_app  # here: a worker (web=False) restarts without Flask and the UI
 

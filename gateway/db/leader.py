@@ -9,11 +9,10 @@ exclusive ``flock`` on a file beside the database, released by the kernel when t
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
-from pathlib import Path
 from typing import Any
+
+from gateway.db.filelock import FileLock, sqlite_lock_path
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +30,22 @@ class LeaderLock:
         self.database_url = database_url
         self._conn: Any = None  # the dedicated PostgreSQL session, kept while following too
         self._pg_locked = False
-        self._fd: int | None = None
+        self._file = FileLock(sqlite_lock_path(database_url, ".leader.lock"))
 
     @property
     def held(self) -> bool:
-        return self._pg_locked or self._fd is not None
+        return self._pg_locked or self._file.held
 
     def try_acquire(self) -> bool:
         """Take the lock if it is free; True while we hold it. Checks a held PostgreSQL session is alive."""
         if self.database_url.startswith("sqlite"):
-            return self._try_file()
+            return self._file.try_acquire()
         return self._try_pg()
 
     def confirm(self) -> bool:
         """True only while we still hold the lock; never takes it. On PostgreSQL the server is asked (a
         dropped or terminated session has lost the lock, and another process may hold it by now)."""
-        if self._fd is not None:
+        if self._file.held:
             return True  # a flock lasts as long as our open file
         return self._pg_locked and self._pg_still_held()
 
@@ -84,33 +83,8 @@ class LeaderLock:
         self._pg_locked = bool(row and row[0])
         return self._pg_locked
 
-    def _try_file(self) -> bool:
-        if self._fd is not None:
-            return True
-        path = self.lock_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
-
-    def lock_path(self) -> Path:
-        db = self.database_url.split("///", 1)[-1]
-        if not db or db == ":memory:":
-            db = "var/gateway.db"
-        return Path(db + ".leader.lock")
-
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        self._file.release()
         if self._pg_locked:
             # Unlock before closing: the server ends a closed session asynchronously, and a follower
             # retrying on its own session at once must find the lock free.

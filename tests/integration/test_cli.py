@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+from gateway.mockproc import stop_process, wait_ready
 
 COGW = [sys.executable, "-m", "gateway.cli"]
 
@@ -48,6 +51,33 @@ def test_enterprise_add_prints_a_key_that_is_stored_only_hashed(tmp_path: Path) 
 def test_sqlite_refuses_more_than_one_worker(tmp_path: Path) -> None:
     r = run(["worker", "--workers", "3"], {"GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gw.db'}"})
     assert r.returncode == 2 and "PostgreSQL" in r.stderr
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """A long-running `cogw` process, returned once it printed its ready line."""
+    proc = subprocess.Popen([*COGW, *args], env={**os.environ, **env}, stdout=subprocess.PIPE, text=True)
+    wait_ready(proc, 60, [])
+    return proc
+
+
+def test_sqlite_refuses_a_second_dispatching_process_until_the_first_is_gone(
+        tmp_path: Path, pki_dir: Path, pki_passphrase: str) -> None:
+    env = {"GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gw.db'}", "GATEWAY_PKI_DIR": str(pki_dir),
+           "GATEWAY_PKI_PASSPHRASE": pki_passphrase}
+    lock = (tmp_path / "gw.db.dispatch.lock").resolve()
+    first = start(["worker"], env)
+    try:
+        for args in (["worker"], ["serve", "--port", "0"]):
+            second = run(args, env)
+            assert second.returncode == 2, (args, second.stderr)
+            assert f"pid {first.pid}" in second.stderr and str(lock) in second.stderr, second.stderr
+            assert "use PostgreSQL" in second.stderr
+        stop_process(start(["scheduler"], env))  # a process that does not deliver is welcome
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        stop_process(start(["worker"], env))  # the kernel released the killed worker's lock
+    finally:
+        stop_process(first)
 
 
 def test_mock_customs_help_is_the_mocks_own(tmp_path: Path) -> None:

@@ -204,3 +204,20 @@ def test_admin_requests_with_bad_fields_are_refused_with_the_field_named(bench: 
                                           "synced": False})
     assert registered["synced"] is False
     assert bench.registry.record("GACC", ENTERPRISE, SYNC, "sync").status == UNSYNCED  # type: ignore[union-attr]
+
+
+def test_a_print_exception_is_returned_for_a_certificate_type_that_is_not_self_printed(bench: Bench) -> None:
+    bench.sync_state("GACC", SYNCED)
+    # Two issued certificates and an authorised seal, so the type is the only thing that differs.
+    for family, name in (("gacc_certificate", "valid_c"), ("", sample_bytes("form_e_approved.xml").decode("utf-8"))):
+        assert bench.submit("GACC", family, name, "CO_APPLICATION")["decision"] == "APPROVED"
+    seal = bench.submit("GACC", "gacc_selfprint", "valid_seal_signature_round", "SEAL_SIGNATURE_AUTHORISATION")
+    assert seal["decision"] == "APPROVED"
+    form_e = bench.submit("GACC", "gacc_selfprint", "valid_print_exception_reprint", "PRINT_EXCEPTION_REQUEST",
+                          ("A263501000010003", "E263501000010001"))
+    assert form_e["decision"] == "RETURNED"
+    assert [(r["rule_id"], r["path"]) for r in form_e["reasons"]] == [  # type: ignore[attr-defined]
+        ("AUTH.GACC_SELFPRINT.TYPE_NOT_ELIGIBLE", "/PrintExceptionRequest/PrintExceptionHead/CertNo")]
+    general = bench.submit("GACC", "gacc_selfprint", "valid_print_exception_reprint", "PRINT_EXCEPTION_REQUEST",
+                           ("A263501000010003", "C263501000010001"), ("SP-EXC-2026-0001", "SP-EXC-2026-0002"))
+    assert general["decision"] == "APPROVED", general["reasons"]

@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters.base import TransportError
 from gateway.bootstrap import Container
 from gateway.config import AuthorityEndpoint, Settings
 from gateway.db.migrate import alembic_config
@@ -114,6 +115,32 @@ def test_metrics_follow_traffic(hub: Hub, receiver: Receiver) -> None:
     assert delta("cogw_message_transitions_total", ("to_state", "DONE")) == 1
     assert delta("cogw_webhook_deliveries_total", ("channel", "webhook"), ("outcome", "DELIVERED")) == 5
     assert after[("cogw_deliveries", (("channel", "webhook"), ("state", "DELIVERED")))] == 5
+    # the latency histogram observed each real POST, with the latency the delivery log recorded for it
+    log = [a for d in hub.client.get("/api/v1/webhook/deliveries", headers=hub.auth()).get_json()["deliveries"]
+           for a in d["log"]]
+    assert len(log) == 5
+    assert delta("cogw_webhook_delivery_seconds_count", ("channel", "webhook")) == 5
+    assert delta("cogw_webhook_delivery_seconds_sum", ("channel", "webhook")) == pytest.approx(
+        sum(a["latency_ms"] for a in log) / 1000)
+
+
+def test_the_retries_counter_counts_each_transient_failure_the_worker_will_retry(hub: Hub) -> None:
+    before = _scrape(hub)
+    mid = hub.push(sample_bytes("form_e_approved.xml"))
+    for _ in range(2):
+        hub.transport.fail_next("send", TransportError("connection reset by peer", transient=True))
+        assert hub.container.dispatch_once().retrying == 1
+        hub.clock.t += timedelta(minutes=10)  # past the longest backoff (retry cap 300 s by default)
+    assert hub.container.dispatch_once().sent == 1
+    # a permanent error dead-letters at once: not a retry
+    hub.push(sample_bytes("general_co_approved.xml"))
+    hub.transport.fail_next("send", TransportError("401 unauthorized", transient=False))
+    assert hub.container.dispatch_once().failed == 1
+    after = _scrape(hub)
+    key = ("cogw_message_retries_total", ())
+    assert after[key] - before.get(key, 0.0) == 2
+    view = hub.client.get(f"/api/v1/messages/{mid}", headers=hub.auth()).get_json()
+    assert (view["state"], view["attempts"]) == ("SENT", 3)
 
 
 def test_counters_of_a_worker_process_show_in_another_process_in_multiprocess_mode(tmp_path: Path) -> None:
